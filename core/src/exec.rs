@@ -1,0 +1,322 @@
+//! What an action runs (`exec`), and the runtime manifest that says which kinds exist.
+
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+
+/// The kind of the WebAssembly fast path.
+pub const WASM_KIND: &str = "wasm:wasip1";
+/// The kind of a user-supplied Docker image.
+pub const BLACKBOX_KIND: &str = "blackbox";
+
+/// Where a kind runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "sandbox")]
+pub enum Sandbox {
+    /// In-process WebAssembly (WASI preview 1 command).
+    Wasm,
+    /// A Docker container made from `image`.
+    Docker {
+        /// The runtime image.
+        image: String,
+    },
+}
+
+/// One runtime kind of the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeKind {
+    /// `family:version`, e.g. `wasm:wasip1`.
+    pub kind: String,
+    /// The family's default version (what `family:default` resolves to).
+    pub default: bool,
+    /// Readable and deletable, but no longer creatable or invocable.
+    #[serde(default)]
+    pub deprecated: bool,
+    /// Where it runs.
+    #[serde(flatten)]
+    pub sandbox: Sandbox,
+}
+
+impl RuntimeKind {
+    /// The family part of the kind (`wasm` for `wasm:wasip1`).
+    pub fn family(&self) -> &str {
+        self.kind.split(':').next().unwrap_or(&self.kind)
+    }
+}
+
+/// The kinds this deployment accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeManifest {
+    /// Every kind, in display order.
+    pub kinds: Vec<RuntimeKind>,
+}
+
+impl Default for RuntimeManifest {
+    /// The kinds every Gust has: the WebAssembly fast path.
+    fn default() -> Self {
+        Self { kinds: vec![RuntimeKind { kind: WASM_KIND.into(), default: true, deprecated: false, sandbox: Sandbox::Wasm }] }
+    }
+}
+
+/// Why an `exec` was refused. The text is what clients see after "The request content was malformed:".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    /// The kind is not in the manifest.
+    #[error("The specified runtime '{kind}' is not supported by this platform. Valid values are: {valid}.")]
+    UnsupportedKind {
+        /// The kind as sent.
+        kind: String,
+        /// The accepted kinds, quoted and comma separated.
+        valid: String,
+    },
+    /// No `kind` in the exec.
+    #[error("'kind' must be a string defined in 'exec'")]
+    MissingKind,
+    /// No `code` for a kind that needs it.
+    #[error("'code' must be a string defined in 'exec' for '{0}' actions")]
+    MissingCode(String),
+    /// A blackbox exec without an image.
+    #[error("'image' must be a string defined in 'exec' for 'blackbox' actions")]
+    MissingImage,
+    /// The kind is deprecated.
+    #[error("The '{0}' runtime is no longer supported. You may read and delete but not update or invoke this action.")]
+    Deprecated(String),
+}
+
+impl RuntimeManifest {
+    /// Resolves a kind as a client sent it: trimmed, lower-cased, `family:default` mapped to the
+    /// family's default version.
+    pub fn resolve(&self, kind: &str) -> Result<&RuntimeKind, ExecError> {
+        let k = kind.trim().to_lowercase();
+        let found = match k.strip_suffix(":default") {
+            Some(family) => self.kinds.iter().find(|r| r.family() == family && r.default),
+            None => self.kinds.iter().find(|r| r.kind == k),
+        };
+        found.ok_or_else(|| ExecError::UnsupportedKind { kind: kind.to_owned(), valid: self.valid_kinds() })
+    }
+
+    fn valid_kinds(&self) -> String {
+        let mut names: Vec<String> = self.kinds.iter().filter(|k| !k.deprecated).map(|k| format!("'{}'", k.kind)).collect();
+        if self.has_docker() {
+            names.push(format!("'{BLACKBOX_KIND}'"));
+        }
+        names.join(", ")
+    }
+
+    /// True when any kind runs in Docker (then `blackbox` is accepted too).
+    pub fn has_docker(&self) -> bool {
+        self.kinds.iter().any(|k| matches!(k.sandbox, Sandbox::Docker { .. }))
+    }
+
+    /// Looks a stored (already resolved) kind up.
+    pub fn get(&self, kind: &str) -> Option<&RuntimeKind> {
+        self.kinds.iter().find(|r| r.kind == kind)
+    }
+}
+
+/// An action's executable, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exec {
+    /// Code for a runtime kind (the resolved kind is stored).
+    Code {
+        /// Resolved kind, e.g. `wasm:wasip1`.
+        kind: String,
+        /// Source text or base64 of a binary; `None` only in views that hide code.
+        code: Option<String>,
+        /// Entry point, when not `main`.
+        main: Option<String>,
+        /// True when `code` is base64 (a zip, a jar, a Wasm module).
+        binary: bool,
+    },
+    /// A user Docker image that speaks `/init` and `/run` on port 8080.
+    Blackbox {
+        /// The image reference, as given.
+        image: String,
+        /// Optional code handed to the image's `/init`.
+        code: Option<String>,
+        /// Entry point, when not `main`.
+        main: Option<String>,
+        /// True when `code` is base64.
+        binary: bool,
+    },
+}
+
+impl Exec {
+    /// The kind string (`blackbox` for images).
+    pub fn kind(&self) -> &str {
+        match self {
+            Exec::Code { kind, .. } => kind,
+            Exec::Blackbox { .. } => BLACKBOX_KIND,
+        }
+    }
+
+    /// The code, when present.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Exec::Code { code, .. } | Exec::Blackbox { code, .. } => code.as_deref(),
+        }
+    }
+
+    /// True when the code is base64.
+    pub fn binary(&self) -> bool {
+        match self {
+            Exec::Code { binary, .. } | Exec::Blackbox { binary, .. } => *binary,
+        }
+    }
+
+    /// The bytes OpenWhisk charges against the 48 MiB exec limit: code, main and image.
+    pub fn size_bytes(&self) -> usize {
+        match self {
+            Exec::Code { code, main, .. } => code.as_ref().map_or(0, String::len) + main.as_ref().map_or(0, String::len),
+            Exec::Blackbox { image, code, main, .. } => {
+                image.len() + code.as_ref().map_or(0, String::len) + main.as_ref().map_or(0, String::len)
+            }
+        }
+    }
+
+    /// The same exec with the code left out (for `?code=false` and caches).
+    pub fn without_code(&self) -> Exec {
+        let mut e = self.clone();
+        match &mut e {
+            Exec::Code { code, .. } | Exec::Blackbox { code, .. } => *code = None,
+        }
+        e
+    }
+}
+
+/// The wire shape of `exec`, for both directions.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExecPut {
+    /// Requested kind.
+    pub kind: Option<String>,
+    /// Code (text or base64).
+    pub code: Option<String>,
+    /// Entry point.
+    pub main: Option<String>,
+    /// Docker image for `blackbox`.
+    pub image: Option<String>,
+    /// Ignored on requests: the server decides.
+    pub binary: Option<bool>,
+}
+
+/// True when `code` looks like base64 (OpenWhisk's rule for `binary`).
+pub fn looks_base64(code: &str) -> bool {
+    let t = code.trim();
+    if t.is_empty() || t.len() % 4 != 0 {
+        return false;
+    }
+    let bytes = t.as_bytes();
+    let body = &bytes[..bytes.len() - 4];
+    let last = &bytes[bytes.len() - 4..];
+    let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    body.iter().all(|&c| b64(c))
+        && (last.iter().all(|&c| b64(c))
+            || (last[..3].iter().all(|&c| b64(c)) && last[3] == b'=')
+            || (last[..2].iter().all(|&c| b64(c)) && last[2] == b'=' && last[3] == b'='))
+}
+
+impl ExecPut {
+    /// Checks the request against the manifest and builds the stored exec.
+    pub fn resolve(&self, manifest: &RuntimeManifest) -> Result<Exec, ExecError> {
+        let kind = self.kind.as_deref().ok_or(ExecError::MissingKind)?;
+        let code = self.code.clone().filter(|c| !c.is_empty());
+        if kind.trim().eq_ignore_ascii_case(BLACKBOX_KIND) && manifest.has_docker() {
+            let image = self.image.clone().filter(|i| !i.trim().is_empty()).ok_or(ExecError::MissingImage)?;
+            let binary = code.as_deref().is_some_and(looks_base64);
+            return Ok(Exec::Blackbox { image, code, main: self.main.clone(), binary });
+        }
+        let rk = manifest.resolve(kind)?;
+        if rk.deprecated {
+            return Err(ExecError::Deprecated(rk.kind.clone()));
+        }
+        let code = code.ok_or_else(|| ExecError::MissingCode(rk.kind.clone()))?;
+        let binary = looks_base64(&code);
+        Ok(Exec::Code { kind: rk.kind.clone(), code: Some(code), main: self.main.clone(), binary })
+    }
+}
+
+impl Serialize for Exec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        match self {
+            Exec::Code { kind, code, main, binary } => {
+                m.serialize_entry("kind", kind)?;
+                if let Some(c) = code {
+                    m.serialize_entry("code", c)?;
+                }
+                if let Some(mn) = main {
+                    m.serialize_entry("main", mn)?;
+                }
+                m.serialize_entry("binary", binary)?;
+            }
+            Exec::Blackbox { image, code, main, binary } => {
+                m.serialize_entry("kind", BLACKBOX_KIND)?;
+                m.serialize_entry("image", image)?;
+                if let Some(c) = code {
+                    m.serialize_entry("code", c)?;
+                }
+                if let Some(mn) = main {
+                    m.serialize_entry("main", mn)?;
+                }
+                m.serialize_entry("binary", binary)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Exec {
+    /// Reads a stored exec (no manifest check: stored kinds were resolved when written).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = ExecPut::deserialize(d)?;
+        let kind = w.kind.ok_or_else(|| serde::de::Error::missing_field("kind"))?;
+        if kind == BLACKBOX_KIND {
+            let image = w.image.ok_or_else(|| serde::de::Error::missing_field("image"))?;
+            Ok(Exec::Blackbox { image, code: w.code, main: w.main, binary: w.binary.unwrap_or(false) })
+        } else {
+            Ok(Exec::Code { kind, code: w.code, main: w.main, binary: w.binary.unwrap_or(false) })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn resolves_default_and_case() {
+        let m = RuntimeManifest::default();
+        assert_eq!(m.resolve(" WASM:default ").unwrap().kind, WASM_KIND);
+        assert_eq!(m.resolve("wasm:wasip1").unwrap().kind, WASM_KIND);
+    }
+
+    #[test]
+    fn unknown_kinds_list_the_valid_ones() {
+        let m = RuntimeManifest::default();
+        assert_eq!(
+            m.resolve("cobol:85").unwrap_err().to_string(),
+            "The specified runtime 'cobol:85' is not supported by this platform. Valid values are: 'wasm:wasip1'."
+        );
+    }
+
+    #[test]
+    fn binary_follows_the_base64_rule() {
+        assert!(looks_base64("AGFzbQEAAAA="));
+        assert!(looks_base64("AGFzbQEAAA=="));
+        assert!(!looks_base64("function main(){}"));
+        assert!(!looks_base64("abc"));
+        assert!(!looks_base64(""));
+        let put: ExecPut = serde_json::from_value(json!({"kind": "wasm:default", "code": "AGFzbQEAAAA="})).unwrap();
+        let e = put.resolve(&RuntimeManifest::default()).unwrap();
+        assert_eq!(serde_json::to_value(&e).unwrap(), json!({"kind": "wasm:wasip1", "code": "AGFzbQEAAAA=", "binary": true}));
+    }
+
+    #[test]
+    fn code_is_required() {
+        let put: ExecPut = serde_json::from_value(json!({"kind": "wasm:wasip1"})).unwrap();
+        assert_eq!(
+            put.resolve(&RuntimeManifest::default()).unwrap_err().to_string(),
+            "'code' must be a string defined in 'exec' for 'wasm:wasip1' actions"
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Activation ids (32 lowercase hex characters) and transaction ids.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::Rng;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An activation id: 128 random bits shown as 32 lowercase hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActivationId(u128);
+
+/// Why a string is not an activation id. The text is OpenWhisk's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActivationIdError {
+    /// Not 32 characters long.
+    #[error("Activation id length is {0} but must be 32.")]
+    Length(usize),
+    /// 32 characters, but not all lowercase hex.
+    #[error("The activation id is not valid.")]
+    NotHex,
+}
+
+impl ActivationId {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        Self(rand::rng().random())
+    }
+
+    /// The raw 128 bits (used for stable ordering and hashing).
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+}
+
+impl FromStr for ActivationId {
+    type Err = ActivationIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let n = s.chars().count();
+        if n != 32 {
+            return Err(ActivationIdError::Length(n));
+        }
+        if !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(ActivationIdError::NotHex);
+        }
+        u128::from_str_radix(s, 16).map(Self).map_err(|_| ActivationIdError::NotHex)
+    }
+}
+
+impl fmt::Display for ActivationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl fmt::Debug for ActivationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActivationId({self})")
+    }
+}
+
+impl Serialize for ActivationId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ActivationId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A request's transaction id (the `X-Request-ID`) and the moment the request arrived.
+///
+/// The start time is what an activation's `waitTime` is measured from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionId {
+    /// 32 alphanumeric characters, or the client's own `X-Request-ID`.
+    pub id: String,
+    /// Arrival time, epoch milliseconds.
+    pub start: u64,
+}
+
+impl TransactionId {
+    /// A fresh id of 32 random characters from `[A-Za-z0-9]`, started now.
+    pub fn generate() -> Self {
+        Self { id: random_alphanumeric(32), start: crate::time::now_ms() }
+    }
+
+    /// Reuses a client-supplied id (OpenWhisk keeps it unless it starts with `sid_`).
+    pub fn from_header(value: &str) -> Self {
+        if value.is_empty() || value.starts_with("sid_") || value.len() > 128 {
+            Self::generate()
+        } else {
+            Self { id: value.to_owned(), start: crate::time::now_ms() }
+        }
+    }
+}
+
+/// `n` random characters from `[A-Za-z0-9]`.
+pub fn random_alphanumeric(n: usize) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..n).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activation_ids_round_trip_as_32_hex_characters() {
+        let id = ActivationId::generate();
+        let s = id.to_string();
+        assert_eq!(s.len(), 32);
+        assert_eq!(s.parse::<ActivationId>(), Ok(id));
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, format!("\"{s}\""));
+    }
+
+    #[test]
+    fn malformed_activation_ids_get_openwhisk_messages() {
+        assert_eq!(
+            "abc".parse::<ActivationId>().unwrap_err().to_string(),
+            "Activation id length is 3 but must be 32."
+        );
+        assert_eq!(
+            "C7BB1339CB4F40E3A6CCEAD6C99F804E".parse::<ActivationId>().unwrap_err().to_string(),
+            "The activation id is not valid."
+        );
+        assert!("c7bb1339cb4f40e3a6ccead6c99f804e".parse::<ActivationId>().is_ok());
+    }
+
+    #[test]
+    fn transaction_ids_reuse_client_ids_except_system_ones() {
+        assert_eq!(TransactionId::from_header("abc").id, "abc");
+        assert_ne!(TransactionId::from_header("sid_x").id, "sid_x");
+        let fresh = TransactionId::generate();
+        assert_eq!(fresh.id.len(), 32);
+        assert!(fresh.id.bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+}
