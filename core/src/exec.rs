@@ -201,7 +201,7 @@ pub struct ExecPut {
 /// True when `code` looks like base64 (OpenWhisk's rule for `binary`).
 pub fn looks_base64(code: &str) -> bool {
     let t = code.trim();
-    if t.is_empty() || t.len() % 4 != 0 {
+    if t.is_empty() || !t.len().is_multiple_of(4) {
         return false;
     }
     let bytes = t.as_bytes();

@@ -1,0 +1,76 @@
+//! The executor seam: how an invoker runs one activation of one action revision, whatever the
+//! sandbox (a Wasm instance here; a Docker container in the Docker executor).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use gust_core::action::Action;
+use gust_core::activation::{ActivationResponse, ActivationStatus};
+use gust_core::exec::Exec;
+use gust_core::messages::ActivationMessage;
+
+/// Everything a run needs, prepared by the invoker.
+#[derive(Debug)]
+pub struct RunRequest<'a> {
+    /// The bus message (ids, caller, blocking).
+    pub msg: &'a ActivationMessage,
+    /// The action revision, without its code.
+    pub action: &'a Action,
+    /// The `__OW_*` context and the `init: true` parameters, as environment variables.
+    pub env: Vec<(String, String)>,
+    /// The run parameters as one JSON object.
+    pub params: Vec<u8>,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    /// Outcome and result.
+    pub response: ActivationResponse,
+    /// Formatted log lines.
+    pub logs: Vec<String>,
+    /// True when the time limit hit.
+    pub timed_out: bool,
+    /// Initialisation time, ms, when this run had to initialise (a cold container).
+    pub init_time_ms: Option<u64>,
+}
+
+/// Why an action revision could not be made runnable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PrepareError {
+    /// Whose fault: a developer error (bad code) or a whisk internal error (the platform).
+    pub status: ActivationStatus,
+    /// What the activation record says.
+    pub message: String,
+}
+
+impl PrepareError {
+    /// The action's code cannot run.
+    pub fn developer(message: impl Into<String>) -> Self {
+        Self { status: ActivationStatus::DeveloperError, message: message.into() }
+    }
+
+    /// The platform cannot run it now.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self { status: ActivationStatus::WhiskError, message: message.into() }
+    }
+}
+
+/// A sandbox technology (Wasm, Docker).
+#[async_trait]
+pub trait Executor: Send + Sync + 'static {
+    /// True for the execs this executor runs.
+    fn runs(&self, exec: &Exec) -> bool;
+
+    /// Makes an action revision runnable. Called once per revision per invoker; the invoker
+    /// caches the result, so this is off the warm path.
+    async fn prepare(&self, action: &Action) -> Result<Arc<dyn Runnable>, PrepareError>;
+}
+
+/// A prepared action revision.
+#[async_trait]
+pub trait Runnable: Send + Sync + 'static {
+    /// Runs one activation. Never fails: every failure is an activation outcome.
+    async fn run(&self, req: RunRequest<'_>) -> RunOutcome;
+}

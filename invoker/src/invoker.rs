@@ -1,0 +1,233 @@
+//! The invoker's main loop: consume its topic with bounded concurrency, run each activation,
+//! store its record, acknowledge it to the controller, and only then commit the message.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gust_core::activation::{Activation, ActivationResponse, ActivationStatus};
+use gust_core::bus::{BusConsumer, BusError, Delivery, MessageBus};
+use gust_core::messages::{AckMessage, ActivationMessage, BusMessage, InvokerId};
+use gust_core::registry::{InvokerInfo, InvokerRegistry, RegistryError};
+use gust_core::store::{ActivationStore, EntityStore};
+use gust_core::time::now_ms;
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+use crate::executor::{Executor, PrepareError, RunRequest};
+use crate::prepared::{Lookup, Prepared, PreparedCache};
+use crate::record::{self, Timing};
+
+/// What an invoker is and offers.
+#[derive(Debug, Clone)]
+pub struct InvokerConfig {
+    /// Its id: it consumes topic `invoker{id}`.
+    pub id: InvokerId,
+    /// Memory offered to actions, MB (announced to the controllers).
+    pub user_memory_mb: u64,
+    /// Activations run at once; more wait on the bus (backpressure).
+    pub max_concurrent: usize,
+    /// The API host actions see in `__OW_API_HOST` (when they ask for it).
+    pub api_host: Option<String>,
+    /// Action revisions kept prepared.
+    pub prepared_capacity: usize,
+}
+
+impl InvokerConfig {
+    /// Defaults for invoker `id`.
+    pub fn new(id: InvokerId) -> Self {
+        Self { id, user_memory_mb: 2048, max_concurrent: 256, api_host: None, prepared_capacity: 4096 }
+    }
+}
+
+/// The services an invoker talks to (chosen by the binary, in one place).
+#[derive(Clone)]
+pub struct InvokerServices {
+    /// Work in, completions out.
+    pub bus: Arc<dyn MessageBus>,
+    /// Where action revisions are read.
+    pub entities: Arc<dyn EntityStore>,
+    /// Where records are written.
+    pub activations: Arc<dyn ActivationStore>,
+    /// Where the invoker announces itself.
+    pub registry: Arc<dyn InvokerRegistry>,
+}
+
+impl fmt::Debug for InvokerServices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InvokerServices").finish_non_exhaustive()
+    }
+}
+
+/// Why an invoker stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokerError {
+    /// The bus failed for good.
+    #[error(transparent)]
+    Bus(#[from] BusError),
+    /// The registry refused the invoker.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+/// The message OpenWhisk gives when the action disappeared between accept and run.
+const ACTION_REMOVED: &str = "Action could not be found or may have been deleted.";
+
+/// One invoker.
+pub struct Invoker {
+    config: InvokerConfig,
+    services: InvokerServices,
+    executors: Vec<Arc<dyn Executor>>,
+    prepared: PreparedCache,
+}
+
+impl fmt::Debug for Invoker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invoker").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Invoker {
+    /// An invoker running actions with `executors` (the first that accepts a kind runs it).
+    pub fn new(config: InvokerConfig, services: InvokerServices, executors: Vec<Arc<dyn Executor>>) -> Arc<Self> {
+        let prepared = PreparedCache::new(config.prepared_capacity);
+        Arc::new(Self { config, services, executors, prepared })
+    }
+
+    /// Registers, consumes until the bus closes, finishes what is in flight, deregisters.
+    pub async fn run(self: Arc<Self>) -> Result<(), InvokerError> {
+        let topic = self.config.id.topic();
+        let mut consumer: Box<dyn BusConsumer> = self.services.bus.subscribe(&topic, &topic).await?;
+        let info = InvokerInfo { id: self.config.id, user_memory_mb: self.config.user_memory_mb };
+        self.services.registry.register(info).await?;
+        tracing::info!(invoker = %self.config.id, slots = self.config.max_concurrent, "Invoker started.");
+
+        let slots = Arc::new(Semaphore::new(self.config.max_concurrent));
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            // Take a slot before taking a message: while all slots are busy, work stays on the bus.
+            let Ok(permit) = slots.clone().acquire_owned().await else { break };
+            match consumer.next().await {
+                Ok(Some(delivery)) => {
+                    backoff = Duration::from_millis(50);
+                    let me = self.clone();
+                    tokio::spawn(async move {
+                        me.process(delivery).await;
+                        drop(permit);
+                    });
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Reading the invoker topic failed; retrying.");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        // Wait for every in-flight activation before saying goodbye.
+        let _all = slots.acquire_many(self.config.max_concurrent as u32).await;
+        if let Err(e) = self.services.registry.deregister(self.config.id).await {
+            tracing::warn!(error = %e, "Could not deregister the invoker.");
+        }
+        tracing::info!(invoker = %self.config.id, "Invoker stopped.");
+        Ok(())
+    }
+
+    async fn process(&self, delivery: Delivery) {
+        let Delivery { message, receipt } = delivery;
+        let BusMessage::Activation(msg) = message else {
+            receipt.commit();
+            return;
+        };
+        let span = tracing::info_span!("activation", activation_id = %msg.activation_id, action = %msg.action);
+        async {
+            let record = Arc::new(self.execute(&msg).await);
+            self.persist(&record).await;
+            self.acknowledge(&msg, record).await;
+            receipt.commit();
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Runs one activation and builds its record. Never fails.
+    async fn execute(&self, msg: &ActivationMessage) -> Activation {
+        let start = now_ms();
+        let began = Instant::now();
+        let key = (msg.action.doc_id(), msg.revision.clone());
+        let lookup = self.prepared.get_or_prepare(key, || self.prepare(msg)).await;
+        let (prepared, prepare_ms) = match lookup {
+            Ok(Lookup::Warm(p)) => (p, None),
+            Ok(Lookup::Cold(p)) => (p, Some(began.elapsed().as_millis() as u64)),
+            Err(e) => {
+                tracing::info!(error = %e.message, "Action could not be prepared.");
+                let out = record::not_run(ActivationResponse::error(e.status, e.message));
+                return record::build(msg, None, out, Timing { start, end: now_ms(), prepare_ms: None });
+            }
+        };
+        let action = &prepared.action;
+        let deadline = now_ms() + action.limits.timeout;
+        let (params, env) = record::run_input(msg, action, self.config.api_host.as_deref(), deadline);
+        let outcome = prepared.runnable.run(RunRequest { msg, action, env, params }).await;
+        record::build(msg, Some(action), outcome, Timing { start, end: now_ms(), prepare_ms })
+    }
+
+    /// Loads the revision from the entity store and hands it to the executor for its kind.
+    async fn prepare(&self, msg: &ActivationMessage) -> Result<Prepared, PrepareError> {
+        let doc_id = msg.action.doc_id();
+        let doc = self
+            .services
+            .entities
+            .get(&doc_id)
+            .await
+            .map_err(|e| PrepareError::internal(format!("Could not read the action: {e}")))?;
+        let Some(doc) = doc else {
+            return Err(PrepareError { status: ActivationStatus::ApplicationError, message: ACTION_REMOVED.into() });
+        };
+        if doc.rev.0 != msg.revision {
+            tracing::debug!(wanted = %msg.revision, found = %doc.rev, "Running the current revision of an updated action.");
+        }
+        let Some(action) = doc.doc.as_action() else {
+            return Err(PrepareError { status: ActivationStatus::ApplicationError, message: ACTION_REMOVED.into() });
+        };
+        let executor = self.executors.iter().find(|e| e.runs(&action.exec)).ok_or_else(|| {
+            PrepareError::internal(format!(
+                "This invoker cannot run actions of kind '{}': no runtime for it is available.",
+                action.exec.kind()
+            ))
+        })?;
+        let runnable = executor.prepare(action).await?;
+        Ok(Prepared { action: action.without_code(), runnable })
+    }
+
+    /// Stores the record, retrying until it is durable: a message is committed only after its
+    /// record is stored, so giving up here would lose an accepted activation.
+    async fn persist(&self, record: &Arc<Activation>) {
+        let mut backoff = Duration::from_millis(20);
+        loop {
+            match self.services.activations.store(record.clone()).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Storing the activation record failed; retrying.");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    async fn acknowledge(&self, msg: &ActivationMessage, record: Arc<Activation>) {
+        let ack = AckMessage {
+            transid: msg.transid.clone(),
+            activation_id: msg.activation_id,
+            is_system_error: record.response.status == ActivationStatus::WhiskError,
+            result: msg.blocking.then_some(record),
+            completed: true,
+            invoker: self.config.id,
+        };
+        if let Err(e) = self.services.bus.publish(&msg.root_controller.topic(), BusMessage::Ack(ack)).await {
+            // The record is stored; a waiting controller finds it by polling.
+            tracing::warn!(error = %e, "Could not acknowledge the activation.");
+        }
+    }
+}
