@@ -1,1 +1,42 @@
-fn main() {}
+//! The `gust` binary: `gust standalone` runs Gust; every other command is a client of a
+//! running Gust (or OpenWhisk) API, shaped like `wsk`.
+
+use clap::{Parser, Subcommand};
+use gust_cli::{commands, standalone, telemetry};
+
+/// Gust: an OpenWhisk-compatible serverless platform with a WebAssembly fast path.
+#[derive(Debug, Parser)]
+#[command(name = "gust", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: commands::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run controller and invoker in one process on embedded parts (SQLite, in-process bus).
+    Standalone(standalone::StandaloneArgs),
+    #[command(flatten)]
+    Client(commands::ClientCommand),
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Standalone(args) => {
+            telemetry::init(cli.global.verbose);
+            standalone::run(args).await
+        }
+        Command::Client(cmd) => commands::run(cmd, &cli.global).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `gust standalone`: controller and invoker in one process, on SQLite, in-process channels and
+//! the Wasm engine. Listens on 127.0.0.1:3233 like OpenWhisk's standalone and accepts
+//! OpenWhisk's well-known `guest` key unless told otherwise.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use gust_core::bus::MessageBus;
+use gust_core::store::SubjectStore;
+use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
+use gust_invoker::Invoker;
+use tokio::net::TcpListener;
+
+use crate::wiring;
+
+/// Flags of `gust standalone` (each also readable from a `GUST_*` variable).
+#[derive(Debug, Clone, clap::Args)]
+pub struct StandaloneArgs {
+    /// Port to listen on.
+    #[arg(long, env = "GUST_PORT", default_value_t = 3233)]
+    pub port: u16,
+    /// Address to listen on. A non-loopback address needs a real key (--auth).
+    #[arg(long, env = "GUST_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Where the database and the compiled-module cache live [default: the per-user data
+    /// directory, e.g. ~/.local/share/gust].
+    #[arg(long, env = "GUST_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The one credential accepted, as UUID:KEY [default: OpenWhisk's public guest key].
+    #[arg(long, env = "GUST_AUTH", hide_env_values = true)]
+    pub auth: Option<String>,
+    /// The namespace that credential acts in.
+    #[arg(long, env = "GUST_NAMESPACE", default_value = "guest")]
+    pub namespace: String,
+    /// WebAssembly activations that may run at once.
+    #[arg(long, env = "GUST_WASM_INSTANCES", default_value_t = 256)]
+    pub wasm_instances: u32,
+    /// The API host actions see as __OW_API_HOST [default: this server's address].
+    #[arg(long, env = "GUST_API_HOST")]
+    pub api_host: Option<String>,
+}
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    dirs::data_local_dir()
+        .map(|d| d.join("gust"))
+        .context("cannot find a per-user data directory; pass --data-dir")
+}
+
+/// The credential to accept, refusing the public guest key off loopback.
+fn credential(args: &StandaloneArgs) -> anyhow::Result<AuthKey> {
+    let raw = args.auth.as_deref().unwrap_or(GUEST_AUTH);
+    let key: AuthKey = raw.parse().context("--auth must look like UUID:KEY")?;
+    if key.is_well_known_guest() && !args.bind.is_loopback() {
+        let example = AuthKey::generate();
+        bail!(
+            "refusing to listen on {} with OpenWhisk's public guest key: anyone who can reach this \
+             address could run code here.\nConfigure a real key first, for example:\n  \
+             gust standalone --bind {} --auth {example}",
+            args.bind,
+            args.bind
+        );
+    }
+    if key.key.len() < 16 && !key.is_well_known_guest() {
+        bail!("the key part of --auth is too short: use at least 16 random characters (OpenWhisk uses 64)");
+    }
+    Ok(key)
+}
+
+/// Runs until SIGINT or SIGTERM, then drains: no accepted activation is dropped.
+pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
+    gust_core::names::validate_namespace(&args.namespace).map_err(|e| anyhow::anyhow!("--namespace: {e}"))?;
+    let key = credential(&args)?;
+    let data_dir = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir()?,
+    };
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let addr = SocketAddr::new(args.bind, args.port);
+    let listener = TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (is another Gust or OpenWhisk running? try --port)")
+    })?;
+    let addr = listener.local_addr().unwrap_or(addr);
+
+    let parts = wiring::embedded(&data_dir, args.wasm_instances)?;
+    // Standalone accepts exactly one credential: the configured one.
+    for old in parts.store.list_subjects().await? {
+        if old.uuid != key.uuid {
+            parts.store.delete_subject(&old.uuid).await?;
+        }
+    }
+    parts.store.put_subject(SubjectRecord::new(&args.namespace, &args.namespace, &key)).await?;
+
+    let (mut icfg, iservices, executors) = parts.invoker();
+    icfg.max_concurrent = args.wasm_instances as usize;
+    icfg.api_host = Some(args.api_host.clone().unwrap_or_else(|| format!("http://{addr}")));
+    let invoker = Invoker::new(icfg, iservices, executors);
+    let invoker_task = tokio::spawn(invoker.run());
+
+    let (ccfg, cservices) = parts.controller();
+    let state = gust_controller::start(ccfg, cservices);
+    tracing::info!(address = %addr, data = %data_dir.display(), namespace = %args.namespace, "Gust standalone is ready.");
+    eprintln!("Gust standalone listening on http://{addr} (namespace '{}', data in {})", args.namespace, data_dir.display());
+    if key.is_well_known_guest() {
+        eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");
+    }
+
+    gust_controller::serve(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
+    tracing::info!("Shutting down: finishing accepted activations.");
+    parts.bus.close();
+    match tokio::time::timeout(Duration::from_secs(330), invoker_task).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => tracing::error!(error = %e, "The invoker stopped with an error."),
+        Ok(Err(e)) => tracing::error!(error = %e, "The invoker task failed."),
+        Err(_) => tracing::error!("The invoker did not finish in time."),
+    }
+    parts.store.close().await.context("closing the store")?;
+    eprintln!("Gust standalone stopped.");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(bind: &str, auth: Option<&str>) -> StandaloneArgs {
+        StandaloneArgs {
+            port: 0,
+            bind: bind.parse().unwrap(),
+            data_dir: None,
+            auth: auth.map(str::to_owned),
+            namespace: "guest".into(),
+            wasm_instances: 8,
+            api_host: None,
+        }
+    }
+
+    #[test]
+    fn the_guest_key_is_refused_off_loopback() {
+        let err = credential(&args("0.0.0.0", None)).unwrap_err().to_string();
+        assert!(err.contains("refusing to listen on 0.0.0.0"), "{err}");
+        assert!(credential(&args("127.0.0.1", None)).unwrap().is_well_known_guest());
+        assert!(credential(&args("::1", None)).is_ok());
+        let real = AuthKey::generate().to_string();
+        assert!(credential(&args("0.0.0.0", Some(&real))).is_ok());
+        assert!(credential(&args("0.0.0.0", Some("u:short"))).is_err());
+    }
+}

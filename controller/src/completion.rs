@@ -1,0 +1,83 @@
+//! Blocking invocations wait here for their result: a one-shot channel per activation id,
+//! completed by the consumer of this controller's `completed{C}` topic.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use gust_core::activation::Activation;
+use gust_core::bus::MessageBus;
+use gust_core::ids::ActivationId;
+use gust_core::messages::{BusMessage, ControllerId};
+use tokio::sync::oneshot;
+
+/// Waiting callers by activation id.
+#[derive(Default)]
+pub(crate) struct Completions {
+    waiting: DashMap<ActivationId, oneshot::Sender<Arc<Activation>>>,
+}
+
+/// A registered wait; deregisters itself when dropped (a caller that gave up).
+pub(crate) struct Waiter<'a> {
+    id: ActivationId,
+    rx: Option<oneshot::Receiver<Arc<Activation>>>,
+    owner: &'a Completions,
+}
+
+impl Waiter<'_> {
+    /// The record, or `None` if `wait` passed first.
+    pub(crate) async fn wait(mut self, wait: std::time::Duration) -> Option<Arc<Activation>> {
+        let rx = self.rx.take()?;
+        tokio::time::timeout(wait, rx).await.ok().and_then(Result::ok)
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.owner.waiting.remove(&self.id);
+    }
+}
+
+impl Completions {
+    /// Registers interest in `id`'s result; call before publishing the activation.
+    pub(crate) fn register(&self, id: ActivationId) -> Waiter<'_> {
+        let (tx, rx) = oneshot::channel();
+        self.waiting.insert(id, tx);
+        Waiter { id, rx: Some(rx), owner: self }
+    }
+
+    /// Hands a result to its waiter, if it is still waiting.
+    pub(crate) fn complete(&self, record: Arc<Activation>) {
+        if let Some((_, tx)) = self.waiting.remove(&record.activation_id) {
+            let _ = tx.send(record);
+        }
+    }
+}
+
+/// Consumes `completed{C}` until the bus closes, completing waiters.
+pub(crate) async fn consume(bus: Arc<dyn MessageBus>, id: ControllerId, state: crate::state::AppState) {
+    let topic = id.topic();
+    let mut consumer = match bus.subscribe(&topic, &topic).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, topic, "Cannot consume completions; blocking invokes will time out.");
+            return;
+        }
+    };
+    loop {
+        match consumer.next().await {
+            Ok(Some(d)) => {
+                if let BusMessage::Ack(ack) = d.message
+                    && let Some(record) = ack.result
+                {
+                    state.0.completions.complete(record);
+                }
+                d.receipt.commit();
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "Reading completions failed; retrying.");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Request parsing with OpenWhisk's errors: JSON bodies (415, 400, 413), query booleans and
+//! integers, and the namespace / entity-name rules of URL segments.
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, header};
+use gust_core::names::{self, FullyQualifiedName};
+use gust_core::subject::Identity;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ApiResult};
+
+/// True when the request says its body is JSON (`application/json` or `*+json`).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"))
+}
+
+/// Parses a JSON body that must be present and of type `T` (PUT bodies).
+pub(crate) fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiResult<T> {
+    if !is_json(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::Malformed(e.to_string()))
+}
+
+/// Parses an optional JSON object body (invoke): empty means none; `application/json` with an
+/// empty body means `{}`.
+pub(crate) fn optional_object(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<Option<serde_json::Map<String, serde_json::Value>>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(if is_json(headers) { Some(serde_json::Map::new()) } else { None });
+    }
+    if !is_json(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(m)) => Ok(Some(m)),
+        Ok(_) => Err(ApiError::Malformed("the payload must be a JSON object".into())),
+        Err(e) => Err(ApiError::Malformed(e.to_string())),
+    }
+}
+
+/// A query boolean: true/false, yes/no, on/off, 1/0 (any case); absent is `default`.
+pub(crate) fn query_bool(param: &'static str, value: Option<&str>, default: bool) -> ApiResult<bool> {
+    let Some(v) = value else { return Ok(default) };
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(ApiError::BadQuery { param, detail: format!("'{v}' is not a valid boolean value") }),
+    }
+}
+
+/// `skip` and `limit` of a list, with OpenWhisk's bounds and messages.
+pub(crate) fn paging(collection: &str, skip: Option<&str>, limit: Option<&str>) -> ApiResult<(usize, usize)> {
+    let int = |v: &str| {
+        v.trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::BadRequest(format!("The value '{v}' is not an integer for {collection}.")))
+    };
+    let skip = match skip {
+        None => 0,
+        Some(v) => {
+            let n = int(v)?;
+            if n < 0 {
+                return Err(ApiError::BadRequest(format!(
+                    "The value '{n}' is not greater than or equal to 0 for {collection}."
+                )));
+            }
+            n as usize
+        }
+    };
+    let limit = match limit {
+        None => 30,
+        Some(v) => match int(v)? {
+            0 => 200,
+            n @ 1..=200 => n as usize,
+            n => {
+                return Err(ApiError::BadRequest(format!("The value '{n}' is not in the range of 0 to 200 for {collection}.")));
+            }
+        },
+    };
+    Ok((skip, limit))
+}
+
+/// The namespace a URL segment names (`_` is the caller's), checked for entitlement: a
+/// subject acts only in its own namespace.
+pub(crate) fn namespace(caller: &Identity, segment: &str) -> ApiResult<String> {
+    if segment == "_" {
+        return Ok(caller.namespace.clone());
+    }
+    names::validate_namespace(segment).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(segment.to_owned())
+}
+
+/// Checks that `caller` may act in `ns`, naming `resource` in the 403.
+pub(crate) fn entitled(caller: &Identity, ns: &str, resource: impl FnOnce() -> String) -> ApiResult<()> {
+    if caller.namespace == ns { Ok(()) } else { Err(ApiError::Forbidden(resource())) }
+}
+
+/// The fully qualified name of `ns[/pkg]/name` after validating every segment and the
+/// caller's entitlement.
+pub(crate) fn entity(caller: &Identity, ns: &str, pkg: Option<&str>, name: &str) -> ApiResult<FullyQualifiedName> {
+    let ns = namespace(caller, ns)?;
+    if let Some(p) = pkg {
+        names::validate_entity_name(p).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    }
+    names::validate_entity_name(name).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let path = match pkg {
+        Some(p) => format!("{ns}/{p}"),
+        None => ns.clone(),
+    };
+    let fqn = FullyQualifiedName::new(path, name);
+    entitled(caller, &ns, || fqn.doc_id())?;
+    Ok(fqn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans_accept_openwhisk_spellings() {
+        for t in ["true", "YES", "on", "1"] {
+            assert!(query_bool("blocking", Some(t), false).unwrap());
+        }
+        for f in ["false", "No", "OFF", "0"] {
+            assert!(!query_bool("blocking", Some(f), true).unwrap());
+        }
+        assert!(query_bool("blocking", None, true).unwrap());
+        let e = query_bool("blocking", Some("maybe"), false).unwrap_err();
+        assert!(e.to_string().starts_with("The query parameter 'blocking' was malformed:"));
+    }
+
+    #[test]
+    fn paging_follows_openwhisk_bounds() {
+        assert_eq!(paging("actions", None, None).unwrap(), (0, 30));
+        assert_eq!(paging("actions", Some("5"), Some("0")).unwrap(), (5, 200));
+        assert_eq!(
+            paging("actions", None, Some("201")).unwrap_err().to_string(),
+            "The value '201' is not in the range of 0 to 200 for actions."
+        );
+        assert_eq!(
+            paging("actions", Some("-1"), None).unwrap_err().to_string(),
+            "The value '-1' is not greater than or equal to 0 for actions."
+        );
+        assert_eq!(paging("actions", Some("x"), None).unwrap_err().to_string(), "The value 'x' is not an integer for actions.");
+    }
+}

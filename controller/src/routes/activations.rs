@@ -1,0 +1,101 @@
+//! Activations: list, get, `/logs`, `/result`.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use gust_core::activation::Activation;
+use gust_core::ids::ActivationId;
+use gust_core::store::ActivationQuery;
+use serde_json::{Value, json};
+
+use super::QueryMap;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract;
+use crate::state::AppState;
+
+fn epoch(v: Option<&str>) -> ApiResult<Option<u64>> {
+    v.map(|s| {
+        s.trim().parse::<u64>().map_err(|_| ApiError::BadRequest(format!("Parameter is not a valid value for epoch seconds: {s}")))
+    })
+    .transpose()
+}
+
+/// `GET .../activations?name=&since=&upto=&skip=&limit=&count=&docs=`.
+pub(crate) async fn list(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(ns): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let ns = extract::namespace(&c, &ns)?;
+    extract::entitled(&c, &ns, || ns.clone())?;
+    let q = QueryMap::parse(q.as_deref())?;
+    let (skip, limit) = extract::paging("activations", q.get("skip"), q.get("limit"))?;
+    let count = extract::query_bool("count", q.get("count"), false)?;
+    let docs = extract::query_bool("docs", q.get("docs"), false)?;
+    if count && docs {
+        return Err(ApiError::BadRequest("The parameter 'docs' is not permitted with 'count'.".into()));
+    }
+    let name = match q.get("name").map(str::trim).filter(|n| !n.is_empty()) {
+        None => None,
+        Some(n) => {
+            let segments: Vec<&str> = n.split('/').collect();
+            if segments.len() > 2 || segments.iter().any(|s| gust_core::names::validate_entity_name(s).is_err()) {
+                return Err(ApiError::BadRequest(format!(
+                    "Parameter may be a 'simple' name or 'package-name/simple' name: {n}"
+                )));
+            }
+            Some(n.to_owned())
+        }
+    };
+    let query = ActivationQuery {
+        namespace: ns,
+        name,
+        since: epoch(q.get("since"))?,
+        upto: epoch(q.get("upto"))?,
+        skip,
+        limit,
+        docs,
+    };
+    let store = &st.0.services.activations;
+    if count {
+        return Ok(Json(json!({"activations": store.count(&query).await?})));
+    }
+    let records = store.list(&query).await?;
+    let view = if docs { Activation::user_view } else { Activation::summary };
+    Ok(Json(Value::Array(records.iter().map(view).collect())))
+}
+
+async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &str) -> ApiResult<Activation> {
+    let ns = extract::namespace(c, ns)?;
+    let id: ActivationId = id.parse().map_err(|e: gust_core::ids::ActivationIdError| ApiError::BadRequest(e.to_string()))?;
+    extract::entitled(c, &ns, || format!("{ns}/{id}"))?;
+    st.0.services.activations.get(&ns, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// `GET .../activations/{id}`.
+pub(crate) async fn get(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path((ns, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(record(&st, &c, &ns, &id).await?.user_view()))
+}
+
+/// `GET .../activations/{id}/logs`.
+pub(crate) async fn logs(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path((ns, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"logs": record(&st, &c, &ns, &id).await?.logs})))
+}
+
+/// `GET .../activations/{id}/result`.
+pub(crate) async fn result(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path((ns, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(record(&st, &c, &ns, &id).await?.response.user_view()))
+}

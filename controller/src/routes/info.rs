@@ -1,0 +1,57 @@
+//! Unauthenticated information: `/ping`, `/`, `/api/v1`.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// `GET /ping`.
+pub(crate) async fn ping() -> &'static str {
+    "pong"
+}
+
+/// `GET /api/v1`.
+pub(crate) async fn api_v1() -> Json<Value> {
+    Json(json!({
+        "description": "OpenWhisk API",
+        "api_version": "1.0.0",
+        "api_version_path": "v1",
+        "build": env!("CARGO_PKG_VERSION"),
+        "buildno": concat!("gust-", env!("CARGO_PKG_VERSION")),
+        "swagger_paths": {"ui": "/docs", "api-docs": "/api-docs"},
+    }))
+}
+
+/// `GET /`: the deployment's limits and runtime kinds (tools discover kinds here).
+pub(crate) async fn root(State(st): State<AppState>) -> Json<Value> {
+    let cfg = &st.0.config;
+    let b = &cfg.bounds;
+    let mut runtimes = serde_json::Map::new();
+    for k in cfg.manifest.kinds.iter().filter(|k| !k.deprecated) {
+        let entry = runtimes.entry(k.family().to_owned()).or_insert_with(|| Value::Array(vec![]));
+        if let Value::Array(list) = entry {
+            let image = match &k.sandbox {
+                gust_core::exec::Sandbox::Wasm => Value::Null,
+                gust_core::exec::Sandbox::Docker { image } => json!(image),
+            };
+            list.push(json!({"kind": k.kind, "image": image, "default": k.default, "deprecated": false,
+                             "attached": true, "requireMain": false}));
+        }
+    }
+    Json(json!({
+        "description": "OpenWhisk",
+        "support": {"github": "https://github.com/apache/openwhisk/issues", "slack": "http://slack.openwhisk.org"},
+        "api_paths": ["/api/v1"],
+        "limits": {
+            "sequence_length": 50,
+            "min_action_duration": b.min_timeout,
+            "max_action_duration": b.max_timeout,
+            "min_action_memory": u64::from(b.min_memory) << 20,
+            "max_action_memory": u64::from(b.max_memory) << 20,
+            "min_action_logs": u64::from(b.min_logs) << 20,
+            "max_action_logs": u64::from(b.max_logs) << 20,
+        },
+        "runtimes": runtimes,
+    }))
+}

@@ -1,0 +1,96 @@
+//! The controller's configuration, the services it is given, and the shared state handlers see.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gust_core::bus::MessageBus;
+use gust_core::exec::RuntimeManifest;
+use gust_core::limits::LimitBounds;
+use gust_core::messages::ControllerId;
+use gust_core::prepare::ExecPreparer;
+use gust_core::registry::InvokerRegistry;
+use gust_core::store::{ActivationStore, EntityStore, SubjectStore};
+
+use crate::auth::AuthCache;
+use crate::cache::ActionCache;
+use crate::completion::Completions;
+
+/// What a controller is and how it behaves.
+#[derive(Debug, Clone)]
+pub struct ControllerConfig {
+    /// Its id: completions for its requests come on `completed{id}`.
+    pub id: ControllerId,
+    /// The runtime kinds it accepts.
+    pub manifest: RuntimeManifest,
+    /// Allowed action limits.
+    pub bounds: LimitBounds,
+    /// The longest a blocking invoke waits before answering 202 (OpenWhisk: 60 s).
+    pub max_blocking_wait: Duration,
+    /// The largest invoke payload, bytes (OpenWhisk: 1 MiB).
+    pub payload_max: usize,
+    /// The largest parameters or annotations of an entity, bytes (OpenWhisk: 1 MiB).
+    pub parameters_max: usize,
+    /// The largest `exec` (code + main + image), bytes (OpenWhisk: 48 MiB).
+    pub exec_max: usize,
+    /// How long a cached action may be served before it is read again (other controllers
+    /// may have changed it).
+    pub action_cache_ttl: Duration,
+}
+
+impl ControllerConfig {
+    /// OpenWhisk's defaults for controller `id`.
+    pub fn new(id: ControllerId) -> Self {
+        Self {
+            id,
+            manifest: RuntimeManifest::default(),
+            bounds: LimitBounds::default(),
+            max_blocking_wait: Duration::from_secs(60),
+            payload_max: 1 << 20,
+            parameters_max: 1 << 20,
+            exec_max: 48 << 20,
+            action_cache_ttl: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The services a controller talks to (chosen by the binary, in one place).
+#[derive(Clone)]
+pub struct ControllerServices {
+    /// Actions (and later packages, triggers, rules).
+    pub entities: Arc<dyn EntityStore>,
+    /// Activation records.
+    pub activations: Arc<dyn ActivationStore>,
+    /// Credentials.
+    pub subjects: Arc<dyn SubjectStore>,
+    /// Work out, completions in.
+    pub bus: Arc<dyn MessageBus>,
+    /// Live invokers.
+    pub registry: Arc<dyn InvokerRegistry>,
+    /// Checks and precompiles code at create time.
+    pub preparer: Arc<dyn ExecPreparer>,
+}
+
+impl fmt::Debug for ControllerServices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControllerServices").finish_non_exhaustive()
+    }
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState").field("config", &self.0.config).finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: ControllerConfig,
+    pub(crate) services: ControllerServices,
+    pub(crate) auth: AuthCache,
+    pub(crate) actions: ActionCache,
+    pub(crate) completions: Completions,
+}
