@@ -65,7 +65,8 @@ async fn openwhisk_error(resp: Response, tid: &str) -> Response {
     };
     let mut out = (status, axum::Json(serde_json::json!({"error": text, "code": tid}))).into_response();
     if status == StatusCode::UNAUTHORIZED {
-        out.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"OpenWhisk secure realm\""));
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"OpenWhisk secure realm\""));
     }
     out
 }

@@ -80,7 +80,9 @@ pub(crate) fn paging(collection: &str, skip: Option<&str>, limit: Option<&str>) 
             0 => 200,
             n @ 1..=200 => n as usize,
             n => {
-                return Err(ApiError::BadRequest(format!("The value '{n}' is not in the range of 0 to 200 for {collection}.")));
+                return Err(ApiError::BadRequest(format!(
+                    "The value '{n}' is not in the range of 0 to 200 for {collection}."
+                )));
             }
         },
     };
@@ -148,6 +150,9 @@ mod tests {
             paging("actions", Some("-1"), None).unwrap_err().to_string(),
             "The value '-1' is not greater than or equal to 0 for actions."
         );
-        assert_eq!(paging("actions", Some("x"), None).unwrap_err().to_string(), "The value 'x' is not an integer for actions.");
+        assert_eq!(
+            paging("actions", Some("x"), None).unwrap_err().to_string(),
+            "The value 'x' is not an integer for actions."
+        );
     }
 }

@@ -269,13 +269,17 @@ mod tests {
         let fqn = FullyQualifiedName::new("guest", "hello");
         let m = RuntimeManifest::default();
         let b = LimitBounds::default();
-        let a = body(json!({"exec": {"kind": "wasm:wasip1", "code": "AGFzbQEAAAA="}, "parameters": [{"key": "x", "value": 1}],
-            "annotations": [{"key": "a", "value": 1}, {"key": "b", "value": 2}]}))
-            .create(&fqn, &m, &b, 1)
-            .unwrap();
-        let u = body(json!({"limits": {"memory": 128}, "annotations": [{"key": "c", "value": 3}], "delAnnotations": ["a"]}))
-            .update(&a, &m, &b, 2)
-            .unwrap();
+        let a = body(
+            json!({"exec": {"kind": "wasm:wasip1", "code": "AGFzbQEAAAA="}, "parameters": [{"key": "x", "value": 1}],
+            "annotations": [{"key": "a", "value": 1}, {"key": "b", "value": 2}]}),
+        )
+        .create(&fqn, &m, &b, 1)
+        .unwrap();
+        let u = body(
+            json!({"limits": {"memory": 128}, "annotations": [{"key": "c", "value": 3}], "delAnnotations": ["a"]}),
+        )
+        .update(&a, &m, &b, 2)
+        .unwrap();
         assert_eq!(u.version.to_string(), "0.0.2");
         assert_eq!(u.limits.memory, 128);
         assert_eq!(u.limits.timeout, 60000);
@@ -289,7 +293,8 @@ mod tests {
     #[test]
     fn create_without_exec_is_refused() {
         let fqn = FullyQualifiedName::new("guest", "x");
-        let err = ActionPut::default().create(&fqn, &RuntimeManifest::default(), &LimitBounds::default(), 0).unwrap_err();
+        let err =
+            ActionPut::default().create(&fqn, &RuntimeManifest::default(), &LimitBounds::default(), 0).unwrap_err();
         assert_eq!(err.to_string(), "exec undefined");
     }
 

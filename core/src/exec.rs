@@ -53,7 +53,14 @@ pub struct RuntimeManifest {
 impl Default for RuntimeManifest {
     /// The kinds every Gust has: the WebAssembly fast path.
     fn default() -> Self {
-        Self { kinds: vec![RuntimeKind { kind: WASM_KIND.into(), default: true, deprecated: false, sandbox: Sandbox::Wasm }] }
+        Self {
+            kinds: vec![RuntimeKind {
+                kind: WASM_KIND.into(),
+                default: true,
+                deprecated: false,
+                sandbox: Sandbox::Wasm,
+            }],
+        }
     }
 }
 
@@ -95,7 +102,8 @@ impl RuntimeManifest {
     }
 
     fn valid_kinds(&self) -> String {
-        let mut names: Vec<String> = self.kinds.iter().filter(|k| !k.deprecated).map(|k| format!("'{}'", k.kind)).collect();
+        let mut names: Vec<String> =
+            self.kinds.iter().filter(|k| !k.deprecated).map(|k| format!("'{}'", k.kind)).collect();
         if self.has_docker() {
             names.push(format!("'{BLACKBOX_KIND}'"));
         }
@@ -166,7 +174,9 @@ impl Exec {
     /// The bytes OpenWhisk charges against the 48 MiB exec limit: code, main and image.
     pub fn size_bytes(&self) -> usize {
         match self {
-            Exec::Code { code, main, .. } => code.as_ref().map_or(0, String::len) + main.as_ref().map_or(0, String::len),
+            Exec::Code { code, main, .. } => {
+                code.as_ref().map_or(0, String::len) + main.as_ref().map_or(0, String::len)
+            }
             Exec::Blackbox { image, code, main, .. } => {
                 image.len() + code.as_ref().map_or(0, String::len) + main.as_ref().map_or(0, String::len)
             }
@@ -308,7 +318,10 @@ mod tests {
         assert!(!looks_base64(""));
         let put: ExecPut = serde_json::from_value(json!({"kind": "wasm:default", "code": "AGFzbQEAAAA="})).unwrap();
         let e = put.resolve(&RuntimeManifest::default()).unwrap();
-        assert_eq!(serde_json::to_value(&e).unwrap(), json!({"kind": "wasm:wasip1", "code": "AGFzbQEAAAA=", "binary": true}));
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"kind": "wasm:wasip1", "code": "AGFzbQEAAAA=", "binary": true})
+        );
     }
 
     #[test]

@@ -123,10 +123,7 @@ mod tests {
 
     #[test]
     fn malformed_activation_ids_get_openwhisk_messages() {
-        assert_eq!(
-            "abc".parse::<ActivationId>().unwrap_err().to_string(),
-            "Activation id length is 3 but must be 32."
-        );
+        assert_eq!("abc".parse::<ActivationId>().unwrap_err().to_string(), "Activation id length is 3 but must be 32.");
         assert_eq!(
             "C7BB1339CB4F40E3A6CCEAD6C99F804E".parse::<ActivationId>().unwrap_err().to_string(),
             "The activation id is not valid."

@@ -224,7 +224,10 @@ mod tests {
         let cases = [
             (json!({"memory": 1024}), "memory size 1024 MB exceeds allowed threshold of 512 MB"),
             (json!({"memory": 64}), "memory size 64 MB below allowed threshold of 128 MB"),
-            (json!({"timeout": 400000}), "duration 400000 milliseconds exceeds allowed threshold of 300000 milliseconds"),
+            (
+                json!({"timeout": 400000}),
+                "duration 400000 milliseconds exceeds allowed threshold of 300000 milliseconds",
+            ),
             (json!({"logs": 20}), "log size 20 MB exceeds allowed threshold of 10 MB"),
             (json!({"timeout": 1.5}), "time limit must be whole number"),
             (json!({"concurrency": 501}), "concurrency 501 exceeds allowed threshold of 500"),

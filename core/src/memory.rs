@@ -78,7 +78,8 @@ impl EntityStore for MemoryEntityStore {
 
     async fn count(&self, namespace: &str, collection: Collection) -> Result<u64, StoreError> {
         let docs = self.docs.lock();
-        Ok(docs.values().filter(|(_, e)| e.collection() == collection && e.root_namespace() == namespace).count() as u64)
+        Ok(docs.values().filter(|(_, e)| e.collection() == collection && e.root_namespace() == namespace).count()
+            as u64)
     }
 }
 

@@ -138,10 +138,7 @@ mod tests {
             validate_entity_name(&long).unwrap_err().to_string(),
             "Name segement longer than allowed: 300 > 256."
         );
-        assert_eq!(
-            validate_namespace("a b ").unwrap_err().to_string(),
-            "The namespace contains illegal characters."
-        );
+        assert_eq!(validate_namespace("a b ").unwrap_err().to_string(), "The namespace contains illegal characters.");
     }
 
     #[test]

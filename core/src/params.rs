@@ -155,9 +155,12 @@ mod tests {
         let a = Params::new().with("x", json!(1)).with("y", json!(2));
         let b = Params::new().with("y", json!(3)).with("z", json!(4));
         let m = a.merged_with(&b);
-        assert_eq!(serde_json::to_value(&m).unwrap(), json!([
-            {"key": "x", "value": 1}, {"key": "y", "value": 3}, {"key": "z", "value": 4}
-        ]));
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!([
+                {"key": "x", "value": 1}, {"key": "y", "value": 3}, {"key": "z", "value": 4}
+            ])
+        );
     }
 
     #[test]

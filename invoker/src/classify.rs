@@ -67,7 +67,10 @@ fn quote(bytes: &[u8]) -> String {
 /// says what was wrong.
 pub fn classify_output(out: &[u8], total: usize, max: usize, logs: &mut Vec<String>) -> ActivationResponse {
     if total > max {
-        return ActivationResponse::error(ActivationStatus::ApplicationError, messages::too_large(total, max, &quote(out)));
+        return ActivationResponse::error(
+            ActivationStatus::ApplicationError,
+            messages::too_large(total, max, &quote(out)),
+        );
     }
     let text = out;
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -94,7 +97,9 @@ pub fn classify_output(out: &[u8], total: usize, max: usize, logs: &mut Vec<Stri
             ActivationResponse { status, result: Some(v), size: Some(total as u64) }
         }
         Some(v @ Value::Array(_)) => ActivationResponse::success(v, Some(total as u64)),
-        Some(_) => ActivationResponse::error(ActivationStatus::DeveloperError, messages::not_a_dictionary(&quote(text))),
+        Some(_) => {
+            ActivationResponse::error(ActivationStatus::DeveloperError, messages::not_a_dictionary(&quote(text)))
+        }
     }
 }
 
@@ -153,6 +158,8 @@ mod tests {
         let r = classify_output(b"{\"a\":\"xxxx", 2_000_000, 10, &mut logs);
         assert_eq!(r.status, ActivationStatus::ApplicationError);
         let msg = r.result.unwrap()["error"].as_str().unwrap().to_owned();
-        assert!(msg.starts_with("The action produced a response that exceeded the allowed length: 2000000 > 10 bytes."));
+        assert!(
+            msg.starts_with("The action produced a response that exceeded the allowed length: 2000000 > 10 bytes.")
+        );
     }
 }

@@ -115,8 +115,8 @@ mod tests {
     use super::*;
     use crate::executor::{RunOutcome, RunRequest};
     use async_trait::async_trait;
-    use gust_core::activation::ActivationResponse;
     use gust_core::action::ActionPut;
+    use gust_core::activation::ActivationResponse;
     use gust_core::exec::RuntimeManifest;
     use gust_core::limits::LimitBounds;
     use gust_core::names::FullyQualifiedName;
@@ -127,7 +127,12 @@ mod tests {
     #[async_trait]
     impl Runnable for Nothing {
         async fn run(&self, _req: RunRequest<'_>) -> RunOutcome {
-            RunOutcome { response: ActivationResponse::success(json!({}), None), logs: vec![], timed_out: false, init_time_ms: None }
+            RunOutcome {
+                response: ActivationResponse::success(json!({}), None),
+                logs: vec![],
+                timed_out: false,
+                init_time_ms: None,
+            }
         }
     }
 

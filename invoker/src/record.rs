@@ -118,8 +118,10 @@ mod tests {
     use gust_core::subject::{GUEST_AUTH, Identity};
 
     fn action(annotations: Value) -> Action {
-        let put: ActionPut =
-            serde_json::from_value(json!({"exec": {"kind": "wasm:wasip1", "code": "AAAA"}, "annotations": annotations})).unwrap();
+        let put: ActionPut = serde_json::from_value(
+            json!({"exec": {"kind": "wasm:wasip1", "code": "AAAA"}, "annotations": annotations}),
+        )
+        .unwrap();
         put.create(&FullyQualifiedName::new("guest", "hello"), &RuntimeManifest::default(), &LimitBounds::default(), 0)
             .unwrap()
     }
@@ -158,7 +160,12 @@ mod tests {
         assert_eq!(r.annotations.get("initTime"), Some(&json!(3)));
         assert_eq!(r.duration, Some(5));
         assert_eq!(r.response.status, ActivationStatus::Success);
-        let warm = build(&m, Some(&a), not_run(ActivationResponse::success(json!({}), None)), Timing { start: 1, end: 1, prepare_ms: None });
+        let warm = build(
+            &m,
+            Some(&a),
+            not_run(ActivationResponse::success(json!({}), None)),
+            Timing { start: 1, end: 1, prepare_ms: None },
+        );
         assert!(warm.annotations.get("initTime").is_none());
     }
 
@@ -166,15 +173,20 @@ mod tests {
     fn the_api_key_is_passed_only_when_asked_for() {
         let (_, env) = run_input(&msg(json!({}), vec![]), &action(json!([])), Some("http://h"), 5);
         assert!(!env.iter().any(|(k, _)| k == "__OW_API_KEY"));
-        let (_, env) =
-            run_input(&msg(json!({}), vec![]), &action(json!([{"key": "provide-api-key", "value": true}])), Some("http://h"), 5);
+        let (_, env) = run_input(
+            &msg(json!({}), vec![]),
+            &action(json!([{"key": "provide-api-key", "value": true}])),
+            Some("http://h"),
+            5,
+        );
         assert!(env.iter().any(|(k, v)| k == "__OW_API_KEY" && v == GUEST_AUTH));
         assert!(env.iter().any(|(k, v)| k == "__OW_API_HOST" && v == "http://h"));
     }
 
     #[test]
     fn init_parameters_move_to_the_environment() {
-        let (params, env) = run_input(&msg(json!({"a": 1, "secret": "s"}), vec!["secret".into()]), &action(json!([])), None, 5);
+        let (params, env) =
+            run_input(&msg(json!({"a": 1, "secret": "s"}), vec!["secret".into()]), &action(json!([])), None, 5);
         assert_eq!(serde_json::from_slice::<Value>(&params).unwrap(), json!({"a": 1}));
         assert!(env.iter().any(|(k, v)| k == "secret" && v == "s"));
         assert!(env.iter().any(|(k, v)| k == "__OW_ACTION_NAME" && v == "/guest/hello"));

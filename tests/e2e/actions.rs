@@ -10,7 +10,11 @@ async fn an_action_is_created_read_listed_updated_and_deleted() {
     let api = &g.api;
 
     let created = api
-        .create_wasm("hello", "hello", json!({"parameters": [{"key": "name", "value": "Ann"}], "limits": {"memory": 128}}))
+        .create_wasm(
+            "hello",
+            "hello",
+            json!({"parameters": [{"key": "name", "value": "Ann"}], "limits": {"memory": 128}}),
+        )
         .await;
     assert_eq!(created["namespace"], "guest");
     assert_eq!(created["name"], "hello");
@@ -76,7 +80,9 @@ async fn the_underscore_alias_and_the_namespace_name_are_the_same_place() {
     let b = api.get("/api/v1/namespaces/guest/actions/echo").await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body, b.body);
-    let r = api.json(Method::POST, "/api/v1/namespaces/guest/actions/echo?blocking=true&result=true", Some(&json!({"x": 1}))).await;
+    let r = api
+        .json(Method::POST, "/api/v1/namespaces/guest/actions/echo?blocking=true&result=true", Some(&json!({"x": 1})))
+        .await;
     assert_eq!(r.body, json!({"x": 1}));
     assert_eq!(api.get("/api/v1/namespaces").await.body, json!(["guest"]));
 }

@@ -70,7 +70,10 @@ async fn the_list_filters_by_name_time_and_pages() {
     assert_eq!(upto.body.as_array().unwrap().len(), 3);
 
     assert_eq!(api.get("/api/v1/namespaces/_/activations?count=true").await.body, json!({"activations": 4}));
-    assert_eq!(api.get("/api/v1/namespaces/_/activations?count=true&name=hello&skip=1").await.body, json!({"activations": 2}));
+    assert_eq!(
+        api.get("/api/v1/namespaces/_/activations?count=true&name=hello&skip=1").await.body,
+        json!({"activations": 2})
+    );
     let page = api.get("/api/v1/namespaces/_/activations?limit=2&skip=1").await;
     assert_eq!(page.body.as_array().unwrap().len(), 2);
     assert_eq!(page.body[0]["activationId"], ids[2].as_str());

@@ -21,13 +21,25 @@ async fn credentials_are_required_and_checked() {
     let g = Gust::start().await;
     let anon = g.api.with_auth(None);
     let r = anon.get("/api/v1/namespaces/_/actions").await;
-    assert_error(&r, StatusCode::UNAUTHORIZED, "The resource requires authentication, which was not supplied with the request");
+    assert_error(
+        &r,
+        StatusCode::UNAUTHORIZED,
+        "The resource requires authentication, which was not supplied with the request",
+    );
     assert_eq!(r.headers["www-authenticate"], "Basic realm=\"OpenWhisk secure realm\"");
 
     let wrong = g.api.with_auth(Some((GUEST.0, "not-the-key")));
-    assert_error(&wrong.get("/api/v1/namespaces/_/actions").await, StatusCode::UNAUTHORIZED, "The supplied authentication is invalid");
+    assert_error(
+        &wrong.get("/api/v1/namespaces/_/actions").await,
+        StatusCode::UNAUTHORIZED,
+        "The supplied authentication is invalid",
+    );
     let stranger = g.api.with_auth(Some(("00000000-0000-0000-0000-000000000000", GUEST.1)));
-    assert_error(&stranger.get("/api/v1/namespaces").await, StatusCode::UNAUTHORIZED, "The supplied authentication is invalid");
+    assert_error(
+        &stranger.get("/api/v1/namespaces").await,
+        StatusCode::UNAUTHORIZED,
+        "The supplied authentication is invalid",
+    );
 
     // The right key still works after wrong attempts (failures are not cached).
     assert_eq!(g.api.get("/api/v1/namespaces").await.status, StatusCode::OK);
@@ -50,7 +62,10 @@ async fn other_namespaces_are_forbidden_even_when_empty() {
     let body = json!({"exec": {"kind": "wasm:wasip1", "code": wasm_b64("echo")}});
     let r = api.json(Method::PUT, "/api/v1/namespaces/someone/actions/x", Some(&body)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(api.json(Method::POST, "/api/v1/namespaces/someone/actions/x", None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.json(Method::POST, "/api/v1/namespaces/someone/actions/x", None).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(api.get("/api/v1/namespaces/someone/activations").await.status, StatusCode::FORBIDDEN);
 }
 
@@ -58,7 +73,11 @@ async fn other_namespaces_are_forbidden_even_when_empty() {
 async fn missing_duplicate_and_illegal_names_are_refused() {
     let g = Gust::start().await;
     let api = &g.api;
-    assert_error(&api.get("/api/v1/namespaces/_/actions/nope").await, StatusCode::NOT_FOUND, "The requested resource does not exist.");
+    assert_error(
+        &api.get("/api/v1/namespaces/_/actions/nope").await,
+        StatusCode::NOT_FOUND,
+        "The requested resource does not exist.",
+    );
 
     api.create_wasm("dup", "echo", json!({})).await;
     let body = json!({"exec": {"kind": "wasm:wasip1", "code": wasm_b64("hello")}});
@@ -71,8 +90,16 @@ async fn missing_duplicate_and_illegal_names_are_refused() {
         assert_error(&r, StatusCode::BAD_REQUEST, "The name of the entity contains illegal characters.");
     }
     let long = "a".repeat(300);
-    assert_error(&api.put_action(&long, &body, false).await, StatusCode::BAD_REQUEST, "Name segement longer than allowed: 300 > 256.");
-    assert_error(&api.get("/api/v1/namespaces/b%24d/actions").await, StatusCode::BAD_REQUEST, "The namespace contains illegal characters.");
+    assert_error(
+        &api.put_action(&long, &body, false).await,
+        StatusCode::BAD_REQUEST,
+        "Name segement longer than allowed: 300 > 256.",
+    );
+    assert_error(
+        &api.get("/api/v1/namespaces/b%24d/actions").await,
+        StatusCode::BAD_REQUEST,
+        "The namespace contains illegal characters.",
+    );
     // Legal odd characters work.
     assert_eq!(api.put_action("a%20b.c@d&e-f", &body, false).await.status, StatusCode::OK);
     assert_eq!(api.get("/api/v1/namespaces/_/actions/a%20b.c@d&e-f").await.body["name"], "a b.c@d&e-f");
@@ -106,7 +133,11 @@ async fn oversized_bodies_and_parameters_are_refused() {
     let big = "x".repeat(2 << 20);
     let r = api.invoke("echo", "blocking=true", &json!({"big": big})).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", r.body);
-    assert!(r.error().starts_with("Request larger than allowed: 2097") && r.error().ends_with("> 1048576 bytes."), "{}", r.error());
+    assert!(
+        r.error().starts_with("Request larger than allowed: 2097") && r.error().ends_with("> 1048576 bytes."),
+        "{}",
+        r.error()
+    );
 
     let body = json!({"exec": {"kind": "wasm:wasip1", "code": wasm_b64("echo")}, "parameters": [{"key": "big", "value": big}]});
     let r = api.put_action("bigparams", &body, false).await;
@@ -124,11 +155,21 @@ async fn malformed_bodies_are_refused() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.error().starts_with("The request content was malformed:\n"), "{}", r.error());
     let r = api.raw(Method::PUT, put, Some("text/plain"), Some(b"{}".to_vec())).await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "The request's Content-Type is not supported. Expected:\napplication/json");
-    let r = api.put_action("x", &json!({"parameters": "nope", "exec": {"kind": "wasm:wasip1", "code": "AAAA"}}), false).await;
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "The request's Content-Type is not supported. Expected:\napplication/json",
+    );
+    let r = api
+        .put_action("x", &json!({"parameters": "nope", "exec": {"kind": "wasm:wasip1", "code": "AAAA"}}), false)
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.error().contains("parameters malformed!"), "{}", r.error());
-    assert_error(&api.put_action("x", &json!({}), false).await, StatusCode::BAD_REQUEST, "The request content was malformed:\nexec undefined");
+    assert_error(
+        &api.put_action("x", &json!({}), false).await,
+        StatusCode::BAD_REQUEST,
+        "The request content was malformed:\nexec undefined",
+    );
     let r = api.put_action("x", &json!({"exec": {"kind": "cobol:85", "code": "x"}}), false).await;
     assert_error(
         &r,
@@ -158,8 +199,13 @@ async fn junk_wasm_is_refused_at_create() {
     let r = api.put_action("junk", &json!({"exec": {"kind": "wasm:wasip1", "code": junk}}), false).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.error().starts_with("The action code is not a valid WebAssembly module"), "{}", r.error());
-    let r = api.put_action("junk", &json!({"exec": {"kind": "wasm:wasip1", "code": "not base64 at all!"}}), false).await;
-    assert_error(&r, StatusCode::BAD_REQUEST, "The action code of a 'wasm:wasip1' action must be a base64-encoded WebAssembly module.");
+    let r =
+        api.put_action("junk", &json!({"exec": {"kind": "wasm:wasip1", "code": "not base64 at all!"}}), false).await;
+    assert_error(
+        &r,
+        StatusCode::BAD_REQUEST,
+        "The action code of a 'wasm:wasip1' action must be a base64-encoded WebAssembly module.",
+    );
     assert_eq!(api.get("/api/v1/namespaces/_/actions/junk").await.status, StatusCode::NOT_FOUND, "nothing written");
 
     // An update with junk code leaves the working revision in place.
@@ -179,7 +225,11 @@ fn base64_of(b: &[u8]) -> String {
 async fn unknown_routes_and_methods_get_openwhisk_bodies() {
     let g = Gust::start().await;
     let api = &g.api;
-    assert_error(&api.get("/api/v1/nothing/here").await, StatusCode::NOT_FOUND, "The requested resource could not be found.");
+    assert_error(
+        &api.get("/api/v1/nothing/here").await,
+        StatusCode::NOT_FOUND,
+        "The requested resource could not be found.",
+    );
     let r = api.json(Method::PATCH, "/api/v1/namespaces/_/actions/x", Some(&Value::Null)).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(r.error().starts_with("HTTP method not allowed"), "{:?}", r.body);

@@ -72,7 +72,10 @@ async fn twenty_mebibytes_of_stderr_are_truncated_at_the_log_limit() {
     assert!(lines[0].as_str().unwrap().contains("stderr: 0 "));
     assert!(lines[10_239].as_str().unwrap().contains("stderr: 10239 "));
     assert!(
-        lines[10_240].as_str().unwrap().ends_with("Logs were truncated because the total bytes size exceeds the limit of 10485760 bytes."),
+        lines[10_240]
+            .as_str()
+            .unwrap()
+            .ends_with("Logs were truncated because the total bytes size exceeds the limit of 10485760 bytes."),
         "{}",
         lines[10_240]
     );

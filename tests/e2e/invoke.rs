@@ -17,7 +17,10 @@ async fn a_blocking_invoke_answers_the_whole_record() {
     let id = r.body["activationId"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 32);
     assert_eq!(r.headers["x-openwhisk-activation-id"], id.as_str());
-    assert_eq!(r.body["response"], json!({"status": "success", "success": true, "result": {"greeting": "Hello, Bo!"}, "size": 26}));
+    assert_eq!(
+        r.body["response"],
+        json!({"status": "success", "success": true, "result": {"greeting": "Hello, Bo!"}, "size": 26})
+    );
     assert_eq!(r.body["namespace"], "guest");
     assert_eq!(r.body["subject"], "guest");
     assert_eq!(r.body["version"], "0.0.1");
@@ -97,9 +100,8 @@ async fn an_empty_body_is_no_payload() {
     let g = Gust::start().await;
     let api = &g.api;
     api.create_wasm("echo", "echo", json!({"parameters": [{"key": "k", "value": "v"}]})).await;
-    let r = api
-        .raw(reqwest::Method::POST, "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", None, None)
-        .await;
+    let r =
+        api.raw(reqwest::Method::POST, "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", None, None).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body, json!({"k": "v"}));
 }

@@ -70,10 +70,13 @@ async fn the_guest_key_is_refused_on_a_public_address() {
 async fn a_graceful_stop_finishes_accepted_activations_and_data_survives_a_restart() {
     let mut g = Gust::start().await;
     g.api.create_wasm("sleep", "sleep", json!({})).await;
-    let calls = (0..50).map(|_| {
-        let api = g.api.clone();
-        async move { api.invoke("sleep", "", &json!({"ms": 100})).await.body["activationId"].as_str().unwrap().to_owned() }
-    });
+    let calls =
+        (0..50).map(|_| {
+            let api = g.api.clone();
+            async move {
+                api.invoke("sleep", "", &json!({"ms": 100})).await.body["activationId"].as_str().unwrap().to_owned()
+            }
+        });
     let ids: Vec<String> = join_all(calls).await;
     let status = g.terminate();
     assert!(status.success(), "a clean exit: {status}");

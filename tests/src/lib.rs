@@ -238,7 +238,8 @@ impl Api {
         let status = r.status();
         let headers = r.headers().clone();
         let bytes = r.bytes().await.unwrap_or_default();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        let body =
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         Resp { status, headers, body }
     }
 

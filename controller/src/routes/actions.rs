@@ -130,13 +130,18 @@ pub(crate) async fn put(
     let doc_id = fqn.doc_id();
     let existing = entities.get(&doc_id).await?;
     let (action, rev) = match &existing {
-        None => (put.create(&fqn, &cfg.manifest, &cfg.bounds, now_ms()).map_err(|e| ApiError::Malformed(e.to_string()))?, None),
+        None => (
+            put.create(&fqn, &cfg.manifest, &cfg.bounds, now_ms()).map_err(|e| ApiError::Malformed(e.to_string()))?,
+            None,
+        ),
         Some(doc) => {
             let old = doc.doc.as_action().ok_or(ApiError::Conflict(conflict::OTHER_COLLECTION))?;
             if !overwrite {
                 return Err(ApiError::Conflict(conflict::EXISTS));
             }
-            let updated = put.update(old, &cfg.manifest, &cfg.bounds, now_ms()).map_err(|e| ApiError::Malformed(e.to_string()))?;
+            let updated = put
+                .update(old, &cfg.manifest, &cfg.bounds, now_ms())
+                .map_err(|e| ApiError::Malformed(e.to_string()))?;
             (updated, Some(&doc.rev))
         }
     };

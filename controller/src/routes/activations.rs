@@ -15,7 +15,9 @@ use crate::state::AppState;
 
 fn epoch(v: Option<&str>) -> ApiResult<Option<u64>> {
     v.map(|s| {
-        s.trim().parse::<u64>().map_err(|_| ApiError::BadRequest(format!("Parameter is not a valid value for epoch seconds: {s}")))
+        s.trim()
+            .parse::<u64>()
+            .map_err(|_| ApiError::BadRequest(format!("Parameter is not a valid value for epoch seconds: {s}")))
     })
     .transpose()
 }
@@ -68,7 +70,8 @@ pub(crate) async fn list(
 
 async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &str) -> ApiResult<Activation> {
     let ns = extract::namespace(c, ns)?;
-    let id: ActivationId = id.parse().map_err(|e: gust_core::ids::ActivationIdError| ApiError::BadRequest(e.to_string()))?;
+    let id: ActivationId =
+        id.parse().map_err(|e: gust_core::ids::ActivationIdError| ApiError::BadRequest(e.to_string()))?;
     extract::entitled(c, &ns, || format!("{ns}/{id}"))?;
     st.0.services.activations.get(&ns, id).await?.ok_or(ApiError::NotFound)
 }

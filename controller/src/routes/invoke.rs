@@ -79,7 +79,10 @@ pub(crate) async fn invoke(
 
     let invokers = st.0.services.registry.healthy();
     let order = balancer::probe_order(&caller.namespace, &fqn.doc_id(), invokers.len());
-    let invoker = order.first().and_then(|&i| invokers.get(i)).ok_or_else(|| ApiError::Unavailable("No invokers available".into()))?;
+    let invoker = order
+        .first()
+        .and_then(|&i| invokers.get(i))
+        .ok_or_else(|| ApiError::Unavailable("No invokers available".into()))?;
 
     let activation_id = ActivationId::generate();
     let msg = ActivationMessage {

@@ -44,7 +44,8 @@ impl ModuleCache {
         let compiled = engine.precompile_module(wasm).map_err(|e| WasmError::Invalid(format!("{e:#}")))?;
         // Write under a unique name, then rename: readers never see a partial file.
         let tmp = path.with_extension(format!("tmp{}", gust_core::ids::random_alphanumeric(8)));
-        std::fs::write(&tmp, &compiled).map_err(|e| WasmError::Cache(format!("cannot write {}: {e}", tmp.display())))?;
+        std::fs::write(&tmp, &compiled)
+            .map_err(|e| WasmError::Cache(format!("cannot write {}: {e}", tmp.display())))?;
         std::fs::rename(&tmp, &path).map_err(|e| WasmError::Cache(format!("cannot rename {}: {e}", tmp.display())))?;
         Ok(path)
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, Enabled, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig};
 
 use super::WasmError;
 use super::run::ActState;
@@ -32,7 +32,13 @@ pub struct WasmSettings {
 impl WasmSettings {
     /// Defaults for an invoker caching under `cache_dir`.
     pub fn new(cache_dir: PathBuf) -> Self {
-        Self { max_instances: 256, max_memory_bytes: 512 << 20, keep_resident_bytes: 256 << 10, cache_dir, pooling: true }
+        Self {
+            max_instances: 256,
+            max_memory_bytes: 512 << 20,
+            keep_resident_bytes: 256 << 10,
+            cache_dir,
+            pooling: true,
+        }
     }
 }
 

@@ -39,7 +39,9 @@ pub enum WasmError {
     #[error("The action code is not a valid WebAssembly module: {0}")]
     Invalid(String),
     /// The module is valid but is not a WASI command.
-    #[error("The WebAssembly module does not export a '_start' function: build it as a WASI command for wasm32-wasip1 (a binary, not a library).")]
+    #[error(
+        "The WebAssembly module does not export a '_start' function: build it as a WASI command for wasm32-wasip1 (a binary, not a library)."
+    )]
     NotACommand,
     /// The module imports something the host does not provide.
     #[error("The WebAssembly module cannot run here: {0} (only WASI preview 1 imports are provided).")]
