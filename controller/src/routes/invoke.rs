@@ -12,6 +12,7 @@ use gust_core::activation::{Activation, ActivationStatus};
 use gust_core::ids::{ActivationId, TransactionId};
 use gust_core::messages::{ActivationMessage, BusMessage};
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use super::QueryMap;
 use super::actions;
@@ -98,13 +99,28 @@ pub(crate) async fn invoke(
         init_args,
         cause: None,
     };
+    let span = tracing::info_span!("invoke", %activation_id, action = %msg.action, invoker = %invoker.id, blocking);
+    dispatch(&st, msg, &invoker.id.topic(), wait, result_only).instrument(span).await
+}
+
+/// Publishes the activation and, for a blocking call, waits for its record.
+async fn dispatch(
+    st: &AppState,
+    msg: ActivationMessage,
+    topic: &str,
+    wait: u64,
+    result_only: bool,
+) -> ApiResult<Response> {
+    let activation_id = msg.activation_id;
+    let namespace = msg.user.namespace.clone();
     let completions = &st.0.completions;
-    let waiter = blocking.then(|| completions.register(activation_id));
+    let waiter = msg.blocking.then(|| completions.register(activation_id));
     st.0.services
         .bus
-        .publish(&invoker.id.topic(), BusMessage::Activation(Box::new(msg)))
+        .publish(topic, BusMessage::Activation(Box::new(msg)))
         .await
         .map_err(|e| ApiError::Unavailable(format!("The activation could not be queued: {e}")))?;
+    tracing::debug!("Activation published.");
 
     let Some(waiter) = waiter else {
         return Ok(accepted(activation_id));
@@ -112,7 +128,7 @@ pub(crate) async fn invoke(
     let record = match waiter.wait(Duration::from_millis(wait)).await {
         Some(r) => r,
         // The ack may have been lost; the record may still be there.
-        None => match st.0.services.activations.get(&caller.namespace, activation_id).await {
+        None => match st.0.services.activations.get(&namespace, activation_id).await {
             Ok(Some(r)) => Arc::new(r),
             _ => return Ok(accepted(activation_id)),
         },
