@@ -1,5 +1,6 @@
 //! The controller in-process (the router called with `oneshot`, in-memory stores, the
 //! in-process bus): what it answers on its own, without an invoker.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
 
