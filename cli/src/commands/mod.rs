@@ -1,21 +1,144 @@
-//! The client commands (placeholder until the wsk-shaped commands land).
+//! The `wsk`-shaped client commands: `gust action ...`, `gust activation ...`,
+//! `gust namespace ...`. Readable output by default; `--json` prints the server's JSON.
 
-/// Flags shared by every command.
+mod action;
+mod activation;
+mod exec;
+mod invoke;
+mod localtime;
+mod namespace;
+mod output;
+mod params;
+
+pub use action::{ActionCommand, ActionSpec, CreateArgs, DeleteArgs, GetArgs, ListArgs, UpdateArgs};
+pub use activation::{ActivationCommand, ActivationListArgs, LogsArgs, Which};
+pub use invoke::InvokeArgs;
+pub use namespace::NamespaceCommand;
+pub use params::{AnnotationArgs, ParamArgs};
+
+use crate::client::Client;
+use crate::props::{Overrides, Settings};
+
+/// Flags shared by every command (they may come before or after the command's name).
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
-    /// More log output.
+    /// More log output; for client commands, each request and its status on stderr.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The API host, e.g. http://127.0.0.1:3233 [default: $GUST_APIHOST, $__OW_API_HOST,
+    /// APIHOST in $WSK_CONFIG_FILE or ~/.wskprops, then http://127.0.0.1:3233].
+    #[arg(long, global = true, value_name = "URL")]
+    pub apihost: Option<String>,
+    /// The credential, UUID:KEY [default: $GUST_AUTH, $__OW_API_KEY, AUTH in $WSK_CONFIG_FILE or
+    /// ~/.wskprops, then OpenWhisk's guest key for a loopback API host].
+    #[arg(short = 'u', long, global = true, value_name = "UUID:KEY")]
+    pub auth: Option<String>,
+    /// Print the server's JSON instead of readable output (for scripts).
+    #[arg(long, global = true)]
+    pub json: bool,
 }
 
 /// The client commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
-    /// Namespaces.
-    Namespace,
+    /// Create, update, get, list, delete and invoke actions.
+    #[command(subcommand)]
+    Action(ActionCommand),
+    /// List activations and read their records, logs and results.
+    #[command(subcommand)]
+    Activation(ActivationCommand),
+    /// List the namespaces of the credential.
+    #[command(subcommand)]
+    Namespace(NamespaceCommand),
 }
 
-/// Runs a client command.
-pub async fn run(_cmd: ClientCommand, _global: &GlobalArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not available yet")
+/// What every command works with.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    /// The API.
+    pub(crate) client: Client,
+    /// `--json`.
+    pub(crate) json: bool,
+    /// The namespace shown for plain names (`_` unless the settings name one).
+    namespace: String,
+}
+
+impl Ctx {
+    /// A name as `wsk` shows it: `/_/hello` for `hello`, fully qualified names as they are.
+    pub(crate) fn qualified(&self, name: &str) -> String {
+        if name.starts_with('/') { name.to_owned() } else { format!("/{}/{name}", self.namespace) }
+    }
+}
+
+/// Runs a client command with the settings from the flags, the environment and the props file.
+pub async fn run(cmd: ClientCommand, global: &GlobalArgs) -> anyhow::Result<()> {
+    if global.verbose {
+        crate::telemetry::init(true);
+    }
+    let settings = Settings::load(&Overrides { apihost: global.apihost.clone(), auth: global.auth.clone() })?;
+    tracing::debug!(?settings, "Client settings.");
+    let client = Client::new(&settings)?;
+    let namespace = settings.namespace.clone().unwrap_or_else(|| "_".into());
+    let ctx = Ctx { client, json: global.json, namespace };
+    match cmd {
+        ClientCommand::Action(c) => action::run(&ctx, c).await,
+        ClientCommand::Activation(c) => activation::run(&ctx, c).await,
+        ClientCommand::Namespace(c) => namespace::run(&ctx, c).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    /// The shape `main.rs` gives the commands, without `standalone`.
+    #[derive(Debug, Parser)]
+    #[command(name = "gust")]
+    struct Cli {
+        #[command(flatten)]
+        global: GlobalArgs,
+        #[command(subcommand)]
+        command: ClientCommand,
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_go_anywhere() {
+        let cli = Cli::try_parse_from(["gust", "action", "list", "--json", "--apihost", "h:1", "-u", "a:b"]).unwrap();
+        assert!(cli.global.json);
+        assert_eq!((cli.global.apihost.as_deref(), cli.global.auth.as_deref()), (Some("h:1"), Some("a:b")));
+    }
+
+    #[test]
+    fn params_take_a_key_and_a_value() {
+        let cli =
+            Cli::try_parse_from(["gust", "action", "invoke", "x", "-p", "n", "-5", "-p", "s", "a b", "-r"]).unwrap();
+        let ClientCommand::Action(ActionCommand::Invoke(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!(args.params.param, ["n", "-5", "s", "a b"]);
+        assert!(args.result);
+        assert!(Cli::try_parse_from(["gust", "action", "invoke", "x", "-p", "only-key"]).is_err());
+    }
+
+    #[test]
+    fn activation_commands_need_an_id_or_last() {
+        assert!(Cli::try_parse_from(["gust", "activation", "get"]).is_err());
+        assert!(Cli::try_parse_from(["gust", "activation", "get", "abc", "--last"]).is_err());
+        assert!(Cli::try_parse_from(["gust", "activation", "logs", "--last", "--strip"]).is_ok());
+        assert!(Cli::try_parse_from(["gust", "activation", "result", "abc"]).is_ok());
+    }
+
+    #[test]
+    fn names_are_shown_qualified() {
+        let settings = Settings::new("localhost", "u:k");
+        let ctx = Ctx { client: Client::new(&settings).unwrap(), json: false, namespace: "_".into() };
+        assert_eq!(ctx.qualified("hello"), "/_/hello");
+        assert_eq!(ctx.qualified("pkg/hello"), "/_/pkg/hello");
+        assert_eq!(ctx.qualified("/guest/hello"), "/guest/hello");
+    }
 }

@@ -1,0 +1,278 @@
+//! `gust action create|update|get|list|delete` (and `invoke`, in [`super::invoke`]).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde_json::{Map, Value, json};
+
+use super::Ctx;
+use super::exec::exec_from_file;
+use super::invoke::{self, InvokeArgs};
+use super::output::{self, annotation};
+use super::params::{AnnotationArgs, ParamArgs, key_values};
+
+/// `gust action ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum ActionCommand {
+    /// Create an action from a file (.wasm, .js, .py, or any file with --kind).
+    Create(CreateArgs),
+    /// Update an action: its code (when FILE is given), parameters, annotations or limits.
+    Update(UpdateArgs),
+    /// Invoke an action (non-blocking unless --blocking or --result).
+    Invoke(InvokeArgs),
+    /// Show an action (without its code unless --code).
+    Get(GetArgs),
+    /// List actions, newest first.
+    List(ListArgs),
+    /// Delete an action.
+    Delete(DeleteArgs),
+}
+
+/// The parts of an action the flags of `create` and `update` set.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ActionSpec {
+    /// The runtime kind, e.g. wasm:wasip1 or nodejs:20 [default: from the file's extension:
+    /// .wasm is wasm:wasip1, .js nodejs:default, .py python:default].
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// The name of the entry function, for runtimes that have one.
+    #[arg(long, value_name = "NAME")]
+    pub main: Option<String>,
+    /// Default parameters of the action.
+    #[command(flatten)]
+    pub params: ParamArgs,
+    /// Annotations of the action.
+    #[command(flatten)]
+    pub annotations: AnnotationArgs,
+    /// Time limit of one activation, in milliseconds [server default: 60000].
+    #[arg(short = 't', long, value_name = "MS")]
+    pub timeout: Option<u64>,
+    /// Memory limit, in megabytes [server default: 256].
+    #[arg(short = 'm', long, value_name = "MB")]
+    pub memory: Option<u64>,
+    /// Log size limit, in megabytes [server default: 10].
+    #[arg(short = 'l', long, value_name = "MB")]
+    pub logs: Option<u64>,
+    /// How many activations one instance may serve at once [server default: 1].
+    #[arg(short = 'c', long, value_name = "N")]
+    pub concurrency: Option<u64>,
+}
+
+impl ActionSpec {
+    /// The PUT body: `exec` from `file` (if any), and whatever the flags set.
+    pub(crate) fn body(&self, file: Option<&Path>) -> anyhow::Result<Value> {
+        let mut body = Map::new();
+        match file {
+            Some(f) => {
+                body.insert("exec".into(), exec_from_file(f, self.kind.as_deref(), self.main.as_deref())?);
+            }
+            None if self.kind.is_some() || self.main.is_some() => {
+                bail!("--kind and --main change the code: give the FILE with the code too")
+            }
+            None => {}
+        }
+        if !self.params.is_empty() {
+            body.insert("parameters".into(), key_values(&self.params.object()?));
+        }
+        if !self.annotations.is_empty() {
+            body.insert("annotations".into(), key_values(&self.annotations.object()?));
+        }
+        let limits: Map<String, Value> = [
+            ("timeout", self.timeout),
+            ("memory", self.memory),
+            ("logs", self.logs),
+            ("concurrency", self.concurrency),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), json!(v))))
+        .collect();
+        if !limits.is_empty() {
+            body.insert("limits".into(), Value::Object(limits));
+        }
+        Ok(Value::Object(body))
+    }
+}
+
+/// `gust action create NAME FILE [flags]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CreateArgs {
+    /// The action: NAME, PACKAGE/NAME or /NAMESPACE/[PACKAGE/]NAME.
+    pub name: String,
+    /// The file with the action's code.
+    pub file: PathBuf,
+    /// What the action is made of.
+    #[command(flatten)]
+    pub spec: ActionSpec,
+}
+
+/// `gust action update NAME [FILE] [flags]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpdateArgs {
+    /// The action: NAME, PACKAGE/NAME or /NAMESPACE/[PACKAGE/]NAME.
+    pub name: String,
+    /// A file with new code [default: keep the code].
+    pub file: Option<PathBuf>,
+    /// What to change.
+    #[command(flatten)]
+    pub spec: ActionSpec,
+}
+
+/// `gust action get NAME [--code]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GetArgs {
+    /// The action: NAME, PACKAGE/NAME or /NAMESPACE/[PACKAGE/]NAME.
+    pub name: String,
+    /// Include the code (base64 for binaries such as Wasm modules).
+    #[arg(long)]
+    pub code: bool,
+}
+
+/// `gust action list [--limit N] [--skip N]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    /// How many actions to list (0 for the server's maximum, 200) [server default: 30].
+    #[arg(short = 'l', long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// How many of the newest actions to skip.
+    #[arg(short = 's', long, value_name = "N", default_value_t = 0)]
+    pub skip: u32,
+}
+
+/// `gust action delete NAME`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeleteArgs {
+    /// The action: NAME, PACKAGE/NAME or /NAMESPACE/[PACKAGE/]NAME.
+    pub name: String,
+}
+
+/// Runs `gust action ...`.
+pub(crate) async fn run(ctx: &Ctx, cmd: ActionCommand) -> anyhow::Result<()> {
+    match cmd {
+        ActionCommand::Create(a) => put(ctx, &a.name, a.spec.body(Some(&a.file))?, false).await,
+        ActionCommand::Update(a) => put(ctx, &a.name, a.spec.body(a.file.as_deref())?, true).await,
+        ActionCommand::Invoke(a) => invoke::run(ctx, a).await,
+        ActionCommand::Get(a) => get(ctx, &a).await,
+        ActionCommand::List(a) => list(ctx, &a).await,
+        ActionCommand::Delete(a) => delete(ctx, &a.name).await,
+    }
+}
+
+async fn put(ctx: &Ctx, name: &str, body: Value, overwrite: bool) -> anyhow::Result<()> {
+    let verb = if overwrite { "update" } else { "create" };
+    let action = ctx.client.put_action(name, &body, overwrite).await.map_err(|e| {
+        let hint =
+            if !overwrite && e.status() == Some(409) { " (`gust action update` changes an existing one)" } else { "" };
+        anyhow::Error::new(e).context(format!("Unable to {verb} action '{name}'{hint}"))
+    })?;
+    if ctx.json {
+        output::json(&action);
+    } else {
+        output::line(format_args!("ok: {verb}d action {name}"));
+    }
+    Ok(())
+}
+
+async fn get(ctx: &Ctx, a: &GetArgs) -> anyhow::Result<()> {
+    let action =
+        ctx.client.get_action(&a.name, a.code).await.with_context(|| format!("Unable to get action '{}'", a.name))?;
+    if !ctx.json {
+        output::line(format_args!("ok: got action {}", a.name));
+    }
+    output::json(&action);
+    Ok(())
+}
+
+async fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<()> {
+    let actions = ctx.client.list_actions(a.skip, a.limit).await.context("Unable to list actions")?;
+    if ctx.json {
+        output::json(&actions);
+    } else {
+        output::line(output::table(&["NAME", "KIND", "VERSION"], &action_rows(&actions)));
+    }
+    Ok(())
+}
+
+/// One table row per action summary: `/namespace/name`, kind, version.
+fn action_rows(actions: &Value) -> Vec<Vec<String>> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    actions
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            let kind = annotation(a, "exec").and_then(Value::as_str).unwrap_or("-").to_owned();
+            vec![format!("/{}/{}", text(&a["namespace"]), text(&a["name"])), kind, text(&a["version"])]
+        })
+        .collect()
+}
+
+async fn delete(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    let action = ctx.client.delete_action(name).await.with_context(|| format!("Unable to delete action '{name}'"))?;
+    if ctx.json {
+        output::json(&action);
+    } else {
+        output::line(format_args!("ok: deleted action {name}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_hold_only_what_the_flags_set() {
+        assert_eq!(ActionSpec::default().body(None).unwrap(), json!({}));
+        let spec = ActionSpec {
+            params: ParamArgs { param: ["n", "3"].map(String::from).to_vec(), param_file: None },
+            annotations: AnnotationArgs {
+                annotation: ["web-export", "true"].map(String::from).to_vec(),
+                annotation_file: None,
+            },
+            timeout: Some(1000),
+            memory: Some(128),
+            ..ActionSpec::default()
+        };
+        assert_eq!(
+            spec.body(None).unwrap(),
+            json!({
+                "parameters": [{"key": "n", "value": 3}],
+                "annotations": [{"key": "web-export", "value": true}],
+                "limits": {"timeout": 1000, "memory": 128},
+            })
+        );
+    }
+
+    #[test]
+    fn code_flags_need_a_file() {
+        let spec = ActionSpec { kind: Some("wasm:wasip1".into()), ..ActionSpec::default() };
+        assert!(spec.body(None).unwrap_err().to_string().contains("FILE"));
+    }
+
+    #[test]
+    fn files_become_the_exec() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.wasm");
+        std::fs::write(&file, b"\0asm").unwrap();
+        let body = ActionSpec::default().body(Some(&file)).unwrap();
+        assert_eq!(body, json!({"exec": {"kind": "wasm:wasip1", "code": "AGFzbQ==", "binary": true}}));
+    }
+
+    #[test]
+    fn rows_show_the_qualified_name_the_kind_and_the_version() {
+        let list = json!([
+            {"namespace": "guest", "name": "hello", "version": "0.0.2",
+             "annotations": [{"key": "exec", "value": "wasm:wasip1"}]},
+            {"namespace": "guest/pkg", "name": "x", "version": "0.0.1", "annotations": []},
+        ]);
+        assert_eq!(
+            action_rows(&list),
+            vec![
+                vec!["/guest/hello".to_owned(), "wasm:wasip1".to_owned(), "0.0.2".to_owned()],
+                vec!["/guest/pkg/x".to_owned(), "-".to_owned(), "0.0.1".to_owned()],
+            ]
+        );
+        assert!(action_rows(&json!({})).is_empty());
+    }
+}
