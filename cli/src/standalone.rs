@@ -43,9 +43,7 @@ pub struct StandaloneArgs {
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
-    dirs::data_local_dir()
-        .map(|d| d.join("gust"))
-        .context("cannot find a per-user data directory; pass --data-dir")
+    dirs::data_local_dir().map(|d| d.join("gust")).context("cannot find a per-user data directory; pass --data-dir")
 }
 
 /// The credential to accept, refusing the public guest key off loopback.
@@ -78,9 +76,9 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let addr = SocketAddr::new(args.bind, args.port);
-    let listener = TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr} (is another Gust or OpenWhisk running? try --port)")
-    })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (is another Gust or OpenWhisk running? try --port)"))?;
     let addr = listener.local_addr().unwrap_or(addr);
 
     let parts = wiring::embedded(&data_dir, args.wasm_instances)?;
@@ -101,7 +99,11 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let (ccfg, cservices) = parts.controller();
     let state = gust_controller::start(ccfg, cservices);
     tracing::info!(address = %addr, data = %data_dir.display(), namespace = %args.namespace, "Gust standalone is ready.");
-    eprintln!("Gust standalone listening on http://{addr} (namespace '{}', data in {})", args.namespace, data_dir.display());
+    eprintln!(
+        "Gust standalone listening on http://{addr} (namespace '{}', data in {})",
+        args.namespace,
+        data_dir.display()
+    );
     if key.is_well_known_guest() {
         eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");
     }
