@@ -34,6 +34,18 @@ pub struct RuntimeKind {
     /// Where it runs.
     #[serde(flatten)]
     pub sandbox: Sandbox,
+    /// Containers of this kind to keep started ahead of demand (Docker kinds only).
+    #[serde(default, rename = "stemCells", skip_serializing_if = "Vec::is_empty")]
+    pub stem_cells: Vec<StemCellSpec>,
+}
+
+/// A stem-cell configuration of a kind: keep `count` containers of `memory` MB started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StemCellSpec {
+    /// How many.
+    pub count: usize,
+    /// Their memory limit, MB.
+    pub memory: u64,
 }
 
 impl RuntimeKind {
@@ -59,8 +71,44 @@ impl Default for RuntimeManifest {
                 default: true,
                 deprecated: false,
                 sandbox: Sandbox::Wasm,
+                stem_cells: vec![],
             }],
         }
+    }
+}
+
+/// One kind of a runtime manifest file (`runtimes/manifest.json`).
+#[derive(Debug, Deserialize)]
+struct FileKind {
+    kind: String,
+    #[serde(default)]
+    default: bool,
+    #[serde(default)]
+    deprecated: bool,
+    image: String,
+    #[serde(default, rename = "stemCells")]
+    stem_cells: Vec<StemCellSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ManifestFile {
+    kinds: Vec<FileKind>,
+}
+
+impl RuntimeManifest {
+    /// The built-in kinds plus the Docker kinds of a runtime manifest file:
+    /// `{"kinds": [{"kind", "default", "image", "stemCells": [{"count", "memory"}]}]}`.
+    pub fn with_docker_kinds(json: &str) -> Result<RuntimeManifest, serde_json::Error> {
+        let file: ManifestFile = serde_json::from_str(json)?;
+        let mut m = RuntimeManifest::default();
+        m.kinds.extend(file.kinds.into_iter().map(|k| RuntimeKind {
+            kind: k.kind,
+            default: k.default,
+            deprecated: k.deprecated,
+            sandbox: Sandbox::Docker { image: k.image },
+            stem_cells: k.stem_cells,
+        }));
+        Ok(m)
     }
 }
 
@@ -321,6 +369,25 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             json!({"kind": "wasm:wasip1", "code": "AGFzbQEAAAA=", "binary": true})
+        );
+    }
+
+    #[test]
+    fn docker_kinds_come_from_the_manifest_file() {
+        let m = RuntimeManifest::with_docker_kinds(
+            r#"{"kinds": [{"kind": "nodejs:18", "default": true, "image": "gust/runtime-nodejs:18",
+                 "stemCells": [{"count": 2, "memory": 256}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m.resolve("nodejs:default").unwrap().sandbox,
+            Sandbox::Docker { image: "gust/runtime-nodejs:18".into() }
+        );
+        assert_eq!(m.get("nodejs:18").unwrap().stem_cells, vec![StemCellSpec { count: 2, memory: 256 }]);
+        assert!(m.has_docker());
+        assert_eq!(
+            m.resolve("go:1").unwrap_err().to_string(),
+            "The specified runtime 'go:1' is not supported by this platform. Valid values are: 'wasm:wasip1', 'nodejs:18', 'blackbox'."
         );
     }
 

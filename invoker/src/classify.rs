@@ -5,6 +5,9 @@ use gust_core::activation::{ActivationResponse, ActivationStatus};
 use gust_core::time::{log_line, now_us};
 use serde_json::Value;
 
+/// The largest result OpenWhisk accepts (1 MiB); a larger one is an application error.
+pub const MAX_RESULT_BYTES: usize = 1 << 20;
+
 /// The messages of developer and application errors (OpenWhisk's wording where it has one).
 pub mod messages {
     /// The action ran out of its memory limit.
@@ -28,6 +31,11 @@ pub mod messages {
     /// The output was not JSON.
     pub fn not_json(raw: &str) -> String {
         format!("The action did not produce a valid JSON or JSON Array response: {raw}")
+    }
+
+    /// The line appended when logs were cut at the limit.
+    pub fn logs_truncated(limit: u64) -> String {
+        format!("Logs were truncated because the total bytes size exceeds the limit of {limit} bytes.")
     }
 
     /// The output was empty.

@@ -33,6 +33,9 @@ pub struct RunOutcome {
     pub timed_out: bool,
     /// Initialisation time, ms, when this run had to initialise (a cold container).
     pub init_time_ms: Option<u64>,
+    /// When the action's code started (init or run), epoch ms, when that was later than the
+    /// activation's pickup (time spent waiting for a container counts as `waitTime`).
+    pub started_ms: Option<u64>,
 }
 
 /// Why an action revision could not be made runnable.

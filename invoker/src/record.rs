@@ -19,6 +19,7 @@ pub(crate) struct Timing {
 
 /// The record of an activation that ran (or failed to start) on this invoker.
 pub(crate) fn build(msg: &ActivationMessage, action: Option<&Action>, outcome: RunOutcome, t: Timing) -> Activation {
+    let t = Timing { start: outcome.started_ms.unwrap_or(t.start).max(t.start), ..t };
     let mut annotations = Params::new()
         .with("path", json!(msg.action.doc_id()))
         .with("waitTime", json!(t.start.saturating_sub(msg.transid.start)));
@@ -53,7 +54,7 @@ pub(crate) fn build(msg: &ActivationMessage, action: Option<&Action>, outcome: R
 
 /// An outcome for an activation that never ran.
 pub(crate) fn not_run(response: ActivationResponse) -> RunOutcome {
-    RunOutcome { response, logs: Vec::new(), timed_out: false, init_time_ms: None }
+    RunOutcome { response, logs: Vec::new(), timed_out: false, init_time_ms: None, started_ms: None }
 }
 
 /// A JSON value as an environment variable: strings as they are, everything else as JSON.
@@ -151,6 +152,7 @@ mod tests {
             logs: vec![],
             timed_out: false,
             init_time_ms: None,
+            started_ms: None,
         };
         let r = build(&m, Some(&a), out, Timing { start: 110, end: 115, prepare_ms: Some(3) });
         assert_eq!(r.annotations.get("path"), Some(&json!("guest/hello")));

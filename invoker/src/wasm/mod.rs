@@ -140,7 +140,13 @@ impl WasmModule {
             },
         )
         .await;
-        RunOutcome { response: out.response, logs: out.logs, timed_out: out.timed_out, init_time_ms: None }
+        RunOutcome {
+            response: out.response,
+            logs: out.logs,
+            timed_out: out.timed_out,
+            init_time_ms: None,
+            started_ms: None,
+        }
     }
 }
 

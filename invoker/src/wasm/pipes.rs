@@ -184,11 +184,6 @@ impl Sink for LogBuf {
 #[derive(Clone)]
 pub(crate) struct LogPipe(Stream<LogBuf>);
 
-/// The line OpenWhisk appends when logs were cut.
-pub(crate) fn truncation_notice(limit: u64) -> String {
-    format!("Logs were truncated because the total bytes size exceeds the limit of {limit} bytes.")
-}
-
 impl LogPipe {
     /// A pipe that keeps lines of `stream` up to `limit` bytes.
     pub(crate) fn new(stream: &'static str, limit: u64) -> Self {
@@ -218,7 +213,7 @@ impl LogPipe {
         }
         let mut lines = std::mem::take(&mut g.lines);
         if g.truncated && g.limit > 0 {
-            lines.push(log_line(now_us(), g.stream, &truncation_notice(g.limit)));
+            lines.push(log_line(now_us(), g.stream, &crate::classify::messages::logs_truncated(g.limit)));
         }
         lines
     }

@@ -11,10 +11,7 @@ use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
 use super::engine::EPOCH_TICK;
 use super::pipes::{LogPipe, ResultPipe};
-use crate::classify::{classify_output, messages};
-
-/// The largest result OpenWhisk accepts (1 MiB); a larger one is an application error.
-pub(crate) const MAX_RESULT_BYTES: usize = 1 << 20;
+use crate::classify::{MAX_RESULT_BYTES, classify_output, messages};
 
 /// Per-store state: WASI, the memory limiter, and whether the deadline hit.
 pub(crate) struct ActState {
