@@ -1,0 +1,132 @@
+//! Shared by the integration tests: the real `gust-proxy` binary on a free port, its stdout and
+//! stderr captured, and a plain HTTP/1.1 client.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// OpenWhisk's end-of-activation log line.
+pub(crate) const SENTINEL: &str = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX";
+
+/// A running proxy whose stdout and stderr are captured.
+pub(crate) struct Proxy {
+    child: Child,
+    /// The port it listens on.
+    pub(crate) port: u16,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    /// Starts a proxy for `runtime`, with the launchers of `runtimes/images/<runtime>/`.
+    pub(crate) fn start(runtime: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let launchers = concat!(env!("CARGO_MANIFEST_DIR"), "/../images/");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gust-proxy"))
+            .env("GUST_RUNTIME", runtime)
+            .env("GUST_LAUNCHER_DIR", format!("{launchers}{runtime}"))
+            .env("GUST_PROXY_PORT", port.to_string())
+            .env("GUST_ACTION_DIR", dir.path().join("action"))
+            .env_remove("__OW_ALLOW_CONCURRENT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = capture(child.stdout.take().unwrap());
+        let stderr = capture(child.stderr.take().unwrap());
+        let proxy = Self { child, port, stdout, stderr, _dir: dir };
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(10), "the proxy did not start listening");
+            thread::sleep(Duration::from_millis(20));
+        }
+        proxy
+    }
+
+    /// POSTs `body` to `path`.
+    pub(crate) fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        post(self.port, path, body)
+    }
+
+    /// `/init` with plain code and an env map.
+    pub(crate) fn init(&self, code: &str, env: Value) -> (u16, Value) {
+        self.post(
+            "/init",
+            &json!({ "value": { "name": "t", "main": "main", "binary": false, "code": code, "env": env } }),
+        )
+    }
+
+    /// `/run` with `value`.
+    pub(crate) fn run(&self, value: Value) -> (u16, Value) {
+        self.post("/run", &json!({ "value": value, "activation_id": "a1", "deadline": "0" }))
+    }
+
+    /// Waits until both streams hold `n` sentinels, then returns (stdout, stderr).
+    pub(crate) fn logs_with_sentinels(&self, n: usize) -> (String, String) {
+        let start = Instant::now();
+        loop {
+            let (out, err) = (self.stdout.lock().unwrap().clone(), self.stderr.lock().unwrap().clone());
+            if out.matches(SENTINEL).count() >= n && err.matches(SENTINEL).count() >= n {
+                assert_eq!(out.matches(SENTINEL).count(), n, "stdout: {out}");
+                assert_eq!(err.matches(SENTINEL).count(), n, "stderr: {err}");
+                return (out, err);
+            }
+            assert!(start.elapsed() < Duration::from_secs(5), "expected {n} sentinels:\n{out}\n---\n{err}");
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+trait Stream: Read + Send + 'static {}
+impl Stream for ChildStdout {}
+impl Stream for ChildStderr {}
+
+fn capture(stream: impl Stream) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            sink.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+    text
+}
+
+/// One HTTP/1.1 POST on a fresh connection; the status and the JSON body.
+pub(crate) fn post(port: u16, path: &str, body: &Value) -> (u16, Value) {
+    let body = body.to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+    (status, serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}")))
+}
