@@ -132,6 +132,7 @@ mod tests {
                 logs: vec![],
                 timed_out: false,
                 init_time_ms: None,
+                started_ms: None,
             }
         }
     }
