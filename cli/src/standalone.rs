@@ -11,6 +11,7 @@ use gust_core::bus::MessageBus;
 use gust_core::store::SubjectStore;
 use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
 use gust_invoker::Invoker;
+use gust_invoker::docker::PoolConfig;
 use tokio::net::TcpListener;
 
 use crate::wiring;
@@ -40,6 +41,37 @@ pub struct StandaloneArgs {
     /// The API host actions see as __OW_API_HOST [default: this server's address].
     #[arg(long, env = "GUST_API_HOST")]
     pub api_host: Option<String>,
+    /// Docker for container actions: `auto` uses it when the daemon answers, `off` never.
+    #[arg(long, env = "GUST_DOCKER", value_enum, default_value = "auto")]
+    pub docker: wiring::DockerMode,
+    /// Memory for action containers, MB: warm, paused and prewarmed containers count.
+    #[arg(long, env = "GUST_USER_MEMORY", default_value_t = 2048)]
+    pub user_memory: u64,
+    /// Idle time before a warm container is paused (e.g. 10s, 500ms).
+    #[arg(long, env = "GUST_PAUSE_GRACE", default_value = "10s", value_parser = parse_duration)]
+    pub pause_grace: Duration,
+    /// Paused time before a container is removed (e.g. 10m).
+    #[arg(long, env = "GUST_IDLE_TIMEOUT", default_value = "10m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Keep the runtime manifest's stem cells (prewarmed containers) started.
+    #[arg(long, env = "GUST_PREWARM", default_value_t = true, action = clap::ArgAction::Set)]
+    pub prewarm: bool,
+}
+
+/// `500ms`, `10s`, `10m`, `1h`, or a number of milliseconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a duration like 500ms, 10s or 10m"))?;
+    let ms = match unit {
+        "" | "ms" => n,
+        "s" => n * 1000,
+        "m" => n * 60_000,
+        "h" => n * 3_600_000,
+        _ => return Err(format!("'{s}' is not a duration like 500ms, 10s or 10m")),
+    };
+    Ok(Duration::from_millis(ms))
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -81,7 +113,22 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr} (is another Gust or OpenWhisk running? try --port)"))?;
     let addr = listener.local_addr().unwrap_or(addr);
 
-    let parts = wiring::embedded(&data_dir, args.wasm_instances)?;
+    let api_host = args.api_host.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let manifest = wiring::manifest()?;
+    let stem_cells = if args.prewarm { gust_invoker::docker::stem_cells(&manifest) } else { vec![] };
+    let settings = wiring::EmbeddedSettings {
+        data_dir: data_dir.clone(),
+        wasm_instances: args.wasm_instances,
+        docker: args.docker,
+        pool: PoolConfig {
+            user_memory_mb: args.user_memory,
+            pause_grace: args.pause_grace,
+            idle_timeout: args.idle_timeout,
+            stem_cells,
+        },
+        api_host: Some(api_host.clone()),
+    };
+    let parts = wiring::embedded(&settings).await?;
     // Standalone accepts exactly one credential: the configured one.
     for old in parts.store.list_subjects().await? {
         if old.uuid != key.uuid {
@@ -92,7 +139,8 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
 
     let (mut icfg, iservices, executors) = parts.invoker();
     icfg.max_concurrent = args.wasm_instances as usize;
-    icfg.api_host = Some(args.api_host.clone().unwrap_or_else(|| format!("http://{addr}")));
+    icfg.user_memory_mb = args.user_memory;
+    icfg.api_host = Some(api_host);
     let invoker = Invoker::new(icfg, iservices, executors);
     let invoker_task = tokio::spawn(invoker.run());
 
@@ -104,6 +152,10 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         args.namespace,
         data_dir.display()
     );
+    match &parts.docker_problem {
+        None => eprintln!("Docker actions run in containers (user memory {} MB).", args.user_memory),
+        Some(why) => eprintln!("Docker actions are unavailable: {why}"),
+    }
     if key.is_well_known_guest() {
         eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");
     }
@@ -116,6 +168,9 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "The invoker stopped with an error."),
         Ok(Err(e)) => tracing::error!(error = %e, "The invoker task failed."),
         Err(_) => tracing::error!("The invoker did not finish in time."),
+    }
+    if let Some(docker) = &parts.docker {
+        docker.shutdown().await;
     }
     parts.store.close().await.context("closing the store")?;
     eprintln!("Gust standalone stopped.");
@@ -157,7 +212,22 @@ mod tests {
             namespace: "guest".into(),
             wasm_instances: 8,
             api_host: None,
+            docker: wiring::DockerMode::Off,
+            user_memory: 2048,
+            pause_grace: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(600),
+            prewarm: true,
         }
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("250"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5d").is_err());
     }
 
     #[test]

@@ -1,17 +1,51 @@
 //! The one place that chooses backends: it reads the role's settings and builds the trait
 //! objects the controller and the invoker are given. A new backend is a new arm here.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use gust_controller::{ControllerConfig, ControllerServices};
 use gust_core::bus::{InProcessBus, MessageBus};
+use gust_core::exec::RuntimeManifest;
 use gust_core::messages::{ControllerId, InvokerId};
 use gust_core::registry::{InvokerRegistry, LocalRegistry};
 use gust_core::store::{ActivationStore, EntityStore, SubjectStore};
+use gust_invoker::docker::{DockerExecutor, DockerRuntime, DockerSettings, DockerUnavailable, PoolConfig};
 use gust_invoker::wasm::{WasmExecutor, WasmRuntime, WasmSettings};
 use gust_invoker::{Executor, InvokerConfig, InvokerServices};
 use gust_sqlite::SqliteStore;
+
+/// The runtime kinds that run in Docker (kind, image, stem cells), shipped with Gust.
+pub const RUNTIME_MANIFEST: &str = include_str!("../../runtimes/manifest.json");
+
+/// The runtime manifest: the built-in Wasm kind and the Docker kinds of [`RUNTIME_MANIFEST`].
+pub fn manifest() -> Result<RuntimeManifest, WiringError> {
+    RuntimeManifest::with_docker_kinds(RUNTIME_MANIFEST).map_err(|e| WiringError::Manifest(e.to_string()))
+}
+
+/// Whether to use Docker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DockerMode {
+    /// Use Docker when its daemon answers; otherwise Docker actions fail with a clear error.
+    Auto,
+    /// Never use Docker.
+    Off,
+}
+
+/// What an embedded deployment is built from.
+#[derive(Debug, Clone)]
+pub struct EmbeddedSettings {
+    /// Database and compiled-module cache.
+    pub data_dir: PathBuf,
+    /// WebAssembly activations at once.
+    pub wasm_instances: u32,
+    /// Docker or not.
+    pub docker: DockerMode,
+    /// Container pool sizing and timings.
+    pub pool: PoolConfig,
+    /// What runtimes see as `__OW_API_HOST`.
+    pub api_host: Option<String>,
+}
 
 /// Everything an embedded (single-process) deployment runs on.
 pub struct Embedded {
@@ -23,6 +57,11 @@ pub struct Embedded {
     pub registry: Arc<LocalRegistry>,
     /// The Wasm engine, shared by the invoker (to run) and the controller (to precompile).
     pub wasm: WasmRuntime,
+    /// The container pool, when Docker is in use (its containers are removed on shutdown).
+    pub docker: Option<Arc<DockerExecutor>>,
+    /// Why Docker is not in use, if it is not.
+    pub docker_problem: Option<String>,
+    manifest: RuntimeManifest,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -45,17 +84,42 @@ pub enum WiringError {
     /// The Wasm engine could not start.
     #[error(transparent)]
     Wasm(#[from] gust_invoker::wasm::WasmError),
+    /// The runtime manifest does not parse.
+    #[error("the runtime manifest is invalid: {0}")]
+    Manifest(String),
 }
 
-/// Opens the embedded backends under `data_dir`.
-pub fn embedded(data_dir: &Path, wasm_instances: u32) -> Result<Embedded, WiringError> {
-    let db = data_dir.join("gust.db");
+/// Opens the embedded backends, and the Docker pool when Docker is wanted and answers.
+pub async fn embedded(settings: &EmbeddedSettings) -> Result<Embedded, WiringError> {
+    let manifest = manifest()?;
+    let db = settings.data_dir.join("gust.db");
     let store =
         SqliteStore::open(&db).map_err(|source| WiringError::Store { path: db.display().to_string(), source })?;
-    let mut settings = WasmSettings::new(data_dir.join("wasm-cache"));
-    settings.max_instances = wasm_instances;
-    let wasm = WasmRuntime(Arc::new(WasmExecutor::new(&settings)?));
-    Ok(Embedded { store, bus: Arc::new(InProcessBus::new()), registry: Arc::new(LocalRegistry::new()), wasm })
+    let mut wasm_settings = WasmSettings::new(settings.data_dir.join("wasm-cache"));
+    wasm_settings.max_instances = settings.wasm_instances;
+    let wasm = WasmRuntime(Arc::new(WasmExecutor::new(&wasm_settings)?));
+    let (docker, docker_problem) = match settings.docker {
+        DockerMode::Off => (None, Some("Docker is turned off (--docker off).".to_owned())),
+        DockerMode::Auto => {
+            let ds = DockerSettings { invoker: 0, pool: settings.pool.clone(), api_host: settings.api_host.clone() };
+            match DockerExecutor::start(ds, &manifest).await {
+                Ok(d) => (Some(d), None),
+                Err(e) => {
+                    tracing::warn!(error = %e, "Docker is not available: Docker actions will fail until it is.");
+                    (None, Some(e.to_string()))
+                }
+            }
+        }
+    };
+    Ok(Embedded {
+        store,
+        bus: Arc::new(InProcessBus::new()),
+        registry: Arc::new(LocalRegistry::new()),
+        wasm,
+        docker,
+        docker_problem,
+        manifest,
+    })
 }
 
 impl Embedded {
@@ -77,15 +141,26 @@ impl Embedded {
             registry,
             preparer: Arc::new(self.wasm.clone()),
         };
-        (ControllerConfig::new(ControllerId("0".into())), services)
+        let mut config = ControllerConfig::new(ControllerId("0".into()));
+        config.manifest = self.manifest.clone();
+        (config, services)
     }
 
-    /// The invoker's services and executors.
+    /// The invoker's services and executors: Wasm always, Docker when available (or a stand-in
+    /// that says why not).
     pub fn invoker(&self) -> (InvokerConfig, InvokerServices, Vec<Arc<dyn Executor>>) {
         let (entities, activations, _) = self.stores();
         let services =
             InvokerServices { bus: self.bus.clone(), entities, activations, registry: self.registry.clone() };
-        let executors: Vec<Arc<dyn Executor>> = vec![Arc::new(self.wasm.clone())];
+        let mut executors: Vec<Arc<dyn Executor>> = vec![Arc::new(self.wasm.clone())];
+        match (&self.docker, &self.docker_problem) {
+            (Some(d), _) => executors.push(Arc::new(DockerRuntime(d.clone()))),
+            (None, problem) => {
+                let kinds = gust_invoker::docker::docker_kinds(&self.manifest);
+                let reason = problem.clone().unwrap_or_else(|| "Docker is not available.".into());
+                executors.push(Arc::new(DockerUnavailable { kinds, reason }));
+            }
+        }
         (InvokerConfig::new(InvokerId(0)), services, executors)
     }
 }

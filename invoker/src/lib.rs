@@ -8,6 +8,7 @@
 //! - [`classify`]: how output becomes an OpenWhisk outcome, shared by every sandbox.
 
 pub mod classify;
+pub mod docker;
 pub mod executor;
 mod invoker;
 mod prepared;
