@@ -37,7 +37,7 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut child = Command::new(GUST)
-            .args(["standalone", "--port", &port.to_string(), "--wasm-instances", "8", "--data-dir"])
+            .args(["standalone", "--docker", "off", "--port", &port.to_string(), "--wasm-instances", "8", "--data-dir"])
             .arg(dir.path().join("data"))
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

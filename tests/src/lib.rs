@@ -110,8 +110,22 @@ impl Gust {
         Self::start_with(&[]).await
     }
 
-    /// A fresh standalone with extra flags.
+    /// A fresh standalone with extra flags, without Docker (the Wasm path only).
     pub async fn start_with(args: &[&str]) -> Gust {
+        let mut all = vec!["--docker", "off"];
+        all.extend_from_slice(args);
+        Self::start_raw(&all).await
+    }
+
+    /// A fresh standalone that uses Docker (the daemon must be running and the runtime images
+    /// built: `scripts/test` sees to both), with extra flags.
+    pub async fn start_docker(args: &[&str]) -> Gust {
+        let mut all = vec!["--docker", "auto"];
+        all.extend_from_slice(args);
+        Self::start_raw(&all).await
+    }
+
+    async fn start_raw(args: &[&str]) -> Gust {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let data = tmp.path().to_path_buf();
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
