@@ -101,7 +101,8 @@ pub async fn embedded(settings: &EmbeddedSettings) -> Result<Embedded, WiringErr
     let (docker, docker_problem) = match settings.docker {
         DockerMode::Off => (None, Some("Docker is turned off (--docker off).".to_owned())),
         DockerMode::Auto => {
-            let ds = DockerSettings { invoker: 0, pool: settings.pool.clone(), api_host: settings.api_host.clone() };
+            let instance = instance_name(&settings.data_dir);
+            let ds = DockerSettings { instance, pool: settings.pool.clone(), api_host: settings.api_host.clone() };
             match DockerExecutor::start(ds, &manifest).await {
                 Ok(d) => (Some(d), None),
                 Err(e) => {
@@ -120,6 +121,24 @@ pub async fn embedded(settings: &EmbeddedSettings) -> Result<Embedded, WiringErr
         docker_problem,
         manifest,
     })
+}
+
+/// The name of the deployment kept in `data_dir` (created on first use): its containers carry
+/// it, so a restart removes exactly its own leftovers, and two standalones on one Docker host
+/// keep out of each other's way.
+fn instance_name(data_dir: &std::path::Path) -> String {
+    let path = data_dir.join("instance");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim().to_owned();
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+            return s;
+        }
+    }
+    let fresh = gust_core::ids::random_alphanumeric(10).to_ascii_lowercase();
+    if let Err(e) = std::fs::write(&path, &fresh) {
+        tracing::warn!(error = %e, "Cannot remember this deployment's name; leftovers of this run will not be removed next time.");
+    }
+    fresh
 }
 
 impl Embedded {

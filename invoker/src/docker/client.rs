@@ -1,6 +1,6 @@
 //! The Docker Engine API as the pool needs it (bollard over the daemon's socket, with the API
 //! version negotiated: Debian's engine 20.10 speaks 1.41). Every container Gust creates carries
-//! the label `gust.invoker=<id>`, so an invoker finds and removes its own leftovers.
+//! the label `gust.invoker=<instance>`, so an invoker finds and removes its own leftovers.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

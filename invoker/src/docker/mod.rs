@@ -36,8 +36,10 @@ use start::Starter;
 /// Settings of the Docker path of one invoker.
 #[derive(Debug, Clone)]
 pub struct DockerSettings {
-    /// The invoker's id (in container names and the `gust.invoker` label).
-    pub invoker: u32,
+    /// This invoker's name among every Gust on the Docker host: it is in container names and
+    /// in the `gust.invoker` label, so that an invoker removes its own leftovers and nobody
+    /// else's (two standalones, or a test suite, can share one daemon). `[a-z0-9]` only.
+    pub instance: String,
     /// Pool sizing and timings.
     pub pool: PoolConfig,
     /// The API host runtimes see as `__OW_API_HOST`.
@@ -87,7 +89,7 @@ impl DockerExecutor {
         settings: DockerSettings,
         manifest: &RuntimeManifest,
     ) -> Result<Arc<DockerExecutor>, DockerError> {
-        let docker = Docker::connect(settings.invoker.to_string()).await?;
+        let docker = Docker::connect(settings.instance.clone()).await?;
         let leftovers = docker.own_containers().await?;
         if !leftovers.is_empty() {
             tracing::info!(count = leftovers.len(), "Removing containers left over by an earlier run.");
@@ -119,7 +121,7 @@ impl DockerExecutor {
         let starter = Starter {
             docker: docker.clone(),
             http: container::http_client(),
-            invoker: settings.invoker,
+            instance: settings.instance.clone(),
             user_memory_mb: pool_config.user_memory_mb,
             api_host: settings.api_host.clone(),
         };

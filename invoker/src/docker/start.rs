@@ -15,7 +15,7 @@ pub(crate) type StartError = DockerError;
 pub(crate) struct Starter {
     pub(crate) docker: Docker,
     pub(crate) http: HttpClient,
-    pub(crate) invoker: u32,
+    pub(crate) instance: String,
     pub(crate) user_memory_mb: u64,
     /// `__OW_API_HOST` for the runtimes.
     pub(crate) api_host: Option<String>,
@@ -23,7 +23,7 @@ pub(crate) struct Starter {
 
 impl std::fmt::Debug for Starter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Starter").field("invoker", &self.invoker).finish_non_exhaustive()
+        f.debug_struct("Starter").field("instance", &self.instance).finish_non_exhaustive()
     }
 }
 
@@ -48,7 +48,7 @@ impl Starter {
         memory_mb: u64,
         what: &str,
     ) -> Result<Container, StartError> {
-        let name = format!("gust{}_{slot}_{}_{}", self.invoker, sanitize(what), sanitize(kind));
+        let name = format!("gust_{}_{slot}_{}_{}", self.instance, sanitize(what), sanitize(kind));
         let mut env = vec![];
         if let Some(h) = &self.api_host {
             env.push(format!("__OW_API_HOST={h}"));
