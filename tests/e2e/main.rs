@@ -1,9 +1,12 @@
 //! End-to-end tests: each starts a real `gust standalone` (SQLite, in-process bus, Wasm
-//! engine) on a free port and drives it over HTTP with real Wasm actions.
+//! engine, and for the `docker_*` modules a real Docker daemon with the runtime images) on a
+//! free port and drives it over HTTP with real actions.
 //! One test binary, one module per area (so it is linked once).
 
 mod actions;
 mod activations;
+mod docker_hostile;
+mod docker_runtimes;
 mod errors;
 mod hostile;
 mod invoke;

@@ -136,6 +136,12 @@ impl Gust {
 
     fn spawn(data: PathBuf, args: Vec<String>, tmp: Option<tempfile::TempDir>) -> Gust {
         let port = free_port();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data.join("server.log"))
+            .map(Stdio::from)
+            .unwrap_or_else(|_| Stdio::inherit());
         let child = Command::new(gust_bin())
             .arg("standalone")
             .args(["--port", &port.to_string(), "--data-dir"])
@@ -144,6 +150,8 @@ impl Gust {
             .args(&args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start gust: {e}"));
         let url = format!("http://127.0.0.1:{port}");
@@ -163,7 +171,8 @@ impl Gust {
             if let Some(c) = self.child.as_mut()
                 && let Ok(Some(status)) = c.try_wait()
             {
-                panic!("gust standalone exited early: {status}");
+                let log = std::fs::read_to_string(self.data.join("server.log")).unwrap_or_default();
+                panic!("gust standalone exited early: {status}\n{log}");
             }
             assert!(Instant::now() < deadline, "gust standalone did not answer /ping within 30 s");
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -187,10 +196,27 @@ impl Gust {
 }
 
 impl Drop for Gust {
+    /// Stops the server gracefully (so it removes its containers), killing it only if it does
+    /// not stop within 30 s; then removes any container of its instance that is still there.
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline && matches!(c.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let _ = c.kill();
             let _ = c.wait();
+        }
+        let instance = self.instance();
+        if !instance.is_empty() {
+            let bin = if Path::new("/usr/bin/docker").exists() { "/usr/bin/docker" } else { "docker" };
+            let filter = format!("label=gust.invoker={instance}");
+            if let Ok(out) = Command::new(bin).args(["ps", "-aq", "--filter", &filter]).output() {
+                for id in String::from_utf8_lossy(&out.stdout).lines() {
+                    let _ = Command::new(bin).args(["rm", "-f", id]).output();
+                }
+            }
         }
     }
 }
@@ -273,6 +299,17 @@ impl Api {
         self.json(Method::PUT, &format!("/api/v1/namespaces/_/actions/{name}?overwrite={overwrite}"), Some(body)).await
     }
 
+    /// Creates action `name` from a full exec, with extra body fields; panics unless 200.
+    pub async fn create(&self, name: &str, exec: Value, extra: Value) -> Value {
+        let mut body = serde_json::json!({ "exec": exec });
+        if let (Some(b), Value::Object(x)) = (body.as_object_mut(), extra) {
+            b.extend(x);
+        }
+        let r = self.put_action(name, &body, false).await;
+        assert_eq!(r.status, StatusCode::OK, "create {name}: {:?}", r.body);
+        r.body
+    }
+
     /// Creates action `name` from Wasm fixture `fixture`, with extra body fields merged in;
     /// panics unless the server answers 200.
     pub async fn create_wasm(&self, name: &str, fixture: &str, extra: Value) -> Value {
@@ -308,4 +345,95 @@ impl Api {
 /// The value of annotation `key` of a record or action.
 pub fn annotation<'a>(doc: &'a Value, key: &str) -> Option<&'a Value> {
     doc["annotations"].as_array()?.iter().find(|a| a["key"] == key).map(|a| &a["value"])
+}
+
+/// Runs the Docker CLI (the daemon's own client, /usr/bin/docker, when present) and returns its
+/// standard output; panics with its error output when it fails.
+pub fn docker(args: &[&str]) -> String {
+    let bin = if Path::new("/usr/bin/docker").exists() { "/usr/bin/docker" } else { "docker" };
+    let out = Command::new(bin).args(args).output().unwrap_or_else(|e| panic!("cannot run docker: {e}"));
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed (is dockerd running? scripts/test starts it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl Gust {
+    /// The deployment's instance name (its containers carry the label `gust.invoker=<name>`).
+    pub fn instance(&self) -> String {
+        std::fs::read_to_string(self.data.join("instance")).unwrap_or_default().trim().to_owned()
+    }
+
+    /// Names of this deployment's containers (running, paused or stopped).
+    pub fn containers(&self) -> Vec<String> {
+        let filter = format!("label=gust.invoker={}", self.instance());
+        docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"]).lines().map(str::to_owned).collect()
+    }
+
+    /// Waits until `pred` holds for this deployment's container names.
+    pub async fn await_containers(&self, what: &str, pred: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let names = self.containers();
+            if pred(&names) {
+                return names;
+            }
+            assert!(Instant::now() < deadline, "containers never became {what}: {names:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// The `hello` SDK example built natively (for the `native` kind), built on first use.
+pub fn native_hello() -> Vec<u8> {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let path = BUILT.get_or_init(|| {
+        cargo(&["build", "-p", "gust-sdk", "--example", "hello", "--release"]);
+        profile_dir().parent().map(Path::to_path_buf).unwrap_or_default().join("release/examples/hello")
+    });
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// A user image built here: a static server (tests/blackbox) alone in an image `FROM scratch`.
+pub fn blackbox_image() -> &'static str {
+    static BUILT: OnceLock<String> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = profile_dir().parent().map(Path::to_path_buf).unwrap_or_default().join("blackbox");
+        let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo_bin)
+            .args(["build", "--release", "-p", "gust-test-blackbox", "--target", "x86_64-unknown-linux-gnu"])
+            .arg("--target-dir")
+            .arg(&target)
+            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .current_dir(repo_root())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+        assert!(status.success(), "building the static blackbox server failed");
+        let ctx = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let bin = target.join("x86_64-unknown-linux-gnu/release/gust-test-blackbox");
+        std::fs::copy(&bin, ctx.path().join("server")).unwrap_or_else(|e| panic!("copy {}: {e}", bin.display()));
+        std::fs::write(ctx.path().join("Dockerfile"), "FROM scratch\nCOPY server /server\nENTRYPOINT [\"/server\"]\n")
+            .unwrap_or_else(|e| panic!("write Dockerfile: {e}"));
+        let tag = "gust-test/blackbox:1";
+        docker(&["build", "-q", "-t", tag, &ctx.path().display().to_string()]);
+        tag.to_owned()
+    })
+}
+
+/// A zip archive of `files` (stored, not compressed), base64-encoded as action code.
+pub fn zip_b64(files: &[(&str, &str)]) -> String {
+    use std::io::Write as _;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, content) in files {
+            z.start_file(*name, opts).unwrap_or_else(|e| panic!("zip {name}: {e}"));
+            z.write_all(content.as_bytes()).unwrap_or_else(|e| panic!("zip {name}: {e}"));
+        }
+        z.finish().unwrap_or_else(|e| panic!("zip: {e}"));
+    }
+    base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
 }
