@@ -152,9 +152,15 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         args.namespace,
         data_dir.display()
     );
-    match &parts.docker_problem {
-        None => eprintln!("Docker actions run in containers (user memory {} MB).", args.user_memory),
-        Some(why) => eprintln!("Docker actions are unavailable: {why}"),
+    match (&parts.docker, &parts.docker_problem) {
+        (Some(d), _) if !d.missing_images().is_empty() => eprintln!(
+            "Docker actions run in containers, but these runtime images are not built: {}.\n\
+             Their kinds fail until you build them with: runtimes/build-images",
+            d.missing_images().join(", ")
+        ),
+        (Some(_), _) => eprintln!("Docker actions run in containers (user memory {} MB).", args.user_memory),
+        (None, Some(why)) => eprintln!("Docker actions are unavailable: {why}"),
+        (None, None) => {}
     }
     if key.is_well_known_guest() {
         eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");

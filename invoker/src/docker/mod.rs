@@ -53,6 +53,8 @@ pub struct DockerExecutor {
     starter: Starter,
     /// kind -> image.
     images: HashMap<String, String>,
+    /// Runtime images that were not built when the pool started.
+    missing: Vec<String>,
     oom: oom::OomWatch,
 }
 
@@ -116,7 +118,8 @@ impl DockerExecutor {
                 images = %missing.join(", "),
                 "Runtime images are missing: their kinds fail until they are built with runtimes/build-images."
             );
-            pool_config.stem_cells.retain(|c| !missing.contains(&c.image));
+            let absent = missing.clone();
+            pool_config.stem_cells.retain(|c| !absent.contains(&c.image));
         }
         let starter = Starter {
             docker: docker.clone(),
@@ -127,7 +130,12 @@ impl DockerExecutor {
         };
         let oom = oom::OomWatch::start(&docker);
         let pool = Pool::start(pool_config, docker.clone(), starter.clone());
-        Ok(Arc::new(DockerExecutor { docker, pool, starter, images, oom }))
+        Ok(Arc::new(DockerExecutor { docker, pool, starter, images, missing, oom }))
+    }
+
+    /// Runtime images of the manifest that are not built on this machine.
+    pub fn missing_images(&self) -> &[String] {
+        &self.missing
     }
 
     /// Removes every container of this invoker (on shutdown).
