@@ -8,6 +8,11 @@
 //   __OW_WAIT_FOR_ACK  set: write {"ok":true} on fd 3 once the action is loaded
 // Then each stdin line is one activation, {"value": {...}, "activation_id": ..., ...}; the answer
 // is one line of JSON on fd 3. stdout and stderr are the activation's logs.
+//
+// As a zygote (GUST_ZYGOTE=1: started by the proxy before any /init, so that Node's start-up is
+// paid ahead of demand) it first writes {"ready":true} on fd 3, then reads one stdin line,
+// {"init": {"dir": ..., "main": ..., "env": {...}}}: it adds `env` to process.env (the variables
+// above come that way), moves to `dir`, and goes on as above.
 
 const fs = require('fs');
 const path = require('path');
@@ -16,8 +21,9 @@ const vm = require('vm');
 const { createRequire } = require('module');
 
 const RESULT_FD = 3;
-const actionDir = process.env.GUST_ACTION_DIR || '/action';
-const mainName = process.env.GUST_MAIN || 'main';
+// Set by start(): from the environment, or from a zygote's init line.
+let actionDir = '/action';
+let mainName = 'main';
 
 // Loads the action and returns its main function (throws when it cannot).
 function load() {
@@ -107,11 +113,36 @@ function exportContext(activation, previous) {
   return names;
 }
 
-async function serve(main) {
-  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+// The zygote's wait: says it is ready, then takes the action's directory, main and environment
+// from the first stdin line.
+async function awaitInit(lines) {
+  await answer({ ready: true });
+  const first = await lines.next();
+  if (first.done) process.exit(0); // the proxy went away before handing over an action
+  try {
+    const { init } = JSON.parse(first.value);
+    const env = init.env || {};
+    if (typeof init.dir !== 'string' || typeof env !== 'object' || Array.isArray(env)) {
+      throw new Error('dir must be a string and env an object');
+    }
+    for (const [name, value] of Object.entries(env)) {
+      process.env[name] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+    delete process.env.GUST_ZYGOTE;
+    process.chdir(init.dir);
+    actionDir = init.dir;
+    mainName = init.main || process.env.GUST_MAIN || 'main';
+  } catch (e) {
+    await answer({ error: `The action failed during initialization: the zygote got an unusable init line: ${e.message}` });
+    process.exit(1);
+  }
+}
+
+async function serve(main, lines) {
   let exported = new Set();
-  // for-await takes the next line only once this activation has been answered.
-  for await (const line of lines) {
+  // Taking the next line only once this activation has been answered.
+  for (let next = await lines.next(); !next.done; next = await lines.next()) {
+    const line = next.value;
     if (!line.trim()) continue;
     let activation;
     try {
@@ -137,6 +168,15 @@ async function serve(main) {
 }
 
 async function start() {
+  // One line iterator for the whole life of the process (the zygote's init line, then the runs).
+  const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  const lines = input[Symbol.asyncIterator]();
+  if (process.env.GUST_ZYGOTE === '1') {
+    await awaitInit(lines);
+  } else {
+    actionDir = process.env.GUST_ACTION_DIR || '/action';
+    mainName = process.env.GUST_MAIN || 'main';
+  }
   let main;
   try {
     main = load();
@@ -147,7 +187,7 @@ async function start() {
     process.exit(1);
   }
   if (process.env.__OW_WAIT_FOR_ACK) await answer({ ok: true });
-  await serve(main);
+  await serve(main, lines);
 }
 
 start().catch((e) => {

@@ -6,12 +6,18 @@ gust-proxy starts this once per action (python3 -u launcher.py) with:
   __OW_WAIT_FOR_ACK set: write {"ok": true} on fd 3 once the action is loaded
 Then each stdin line is one activation, {"value": {...}, "activation_id": ..., ...}; the
 answer is one line of JSON on fd 3. stdout and stderr are the activation's logs.
+
+As a zygote (GUST_ZYGOTE=1: started by the proxy before any /init, so that the interpreter's
+start-up is paid ahead of demand) it first writes {"ready": true} on fd 3, then reads one stdin
+line, {"init": {"dir": ..., "main": ..., "env": {...}}}: it adds `env` to its environment (the
+variables above come that way), moves to `dir`, and goes on as above.
 """
 
 import importlib.util
 import json
 import os
 import sys
+import time
 import traceback
 
 
@@ -107,10 +113,38 @@ def serve(main, out):
         out.flush()
 
 
+def await_init(out):
+    """The zygote's wait: says it is ready, then takes the action's directory, main and
+    environment from one stdin line. Returns (action_dir, main_name)."""
+    write_result(out, {"ready": True})
+    line = sys.stdin.buffer.readline()
+    if not line:
+        sys.exit(0)  # the proxy went away before handing over an action
+    try:
+        init = json.loads(line)["init"]
+        action_dir, main_name, env = init["dir"], init.get("main"), init.get("env") or {}
+        if not isinstance(action_dir, str) or not isinstance(env, dict):
+            raise TypeError("dir must be a string and env an object")
+        for name, value in env.items():
+            os.environ[name] = value if isinstance(value, str) else json.dumps(value)
+        os.environ.pop("GUST_ZYGOTE", None)
+        if "TZ" in env:
+            time.tzset()
+        os.chdir(action_dir)
+    except (ValueError, LookupError, TypeError, OSError) as e:
+        write_result(out, {"error": "The action failed during initialization: "
+                                    "the zygote got an unusable init line: %s" % e})
+        sys.exit(1)
+    return action_dir, main_name or os.environ.get("GUST_MAIN") or "main"
+
+
 def main():
     out = os.fdopen(3, "w", encoding="utf-8")
-    action_dir = os.environ.get("GUST_ACTION_DIR", "/action")
-    main_name = os.environ.get("GUST_MAIN") or "main"
+    if os.environ.get("GUST_ZYGOTE") == "1":
+        action_dir, main_name = await_init(out)
+    else:
+        action_dir = os.environ.get("GUST_ACTION_DIR", "/action")
+        main_name = os.environ.get("GUST_MAIN") or "main"
     try:
         function = load(action_dir, main_name)
     except NoMain as e:

@@ -1,5 +1,9 @@
 //! A launcher process: started with the action's environment, parameters in on stdin, results
 //! out on file descriptor 3, its stdout and stderr shared with the proxy (the activation logs).
+//!
+//! A zygote is a launcher started before there is an action (`GUST_ZYGOTE=1`): it says
+//! `{"ready": true}` on file descriptor 3 once its interpreter is up, then waits for one stdin
+//! line naming the action's directory, main and environment, and goes on like any launcher.
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -13,6 +17,9 @@ use tokio::net::unix::pipe;
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::time::{Instant, timeout, timeout_at};
 
+/// The variable that starts a launcher as a zygote (`1`). A launcher gets it only from its
+/// `Setup`, never from the proxy's own environment.
+pub(crate) const ZYGOTE_VAR: &str = "GUST_ZYGOTE";
 /// The descriptor launchers write their results to.
 const RESULT_FD: RawFd = 3;
 /// How long a launcher that closed its result pipe gets to exit before it is called hung.
@@ -40,6 +47,15 @@ pub(crate) enum NotReady {
     Refused(Value),
     /// It failed some other way; the text says how.
     Failed(String),
+}
+
+/// Why a zygote did not take the action.
+#[derive(Debug)]
+pub(crate) enum Unused {
+    /// It died or never got ready, and has not seen the action: start a launcher the normal way.
+    Unusable(String),
+    /// It did not take the action in time, or it took it and failed to load it: final.
+    NotReady(NotReady),
 }
 
 /// A running launcher.
@@ -71,6 +87,7 @@ impl Launcher {
         let mut command = Command::new(&setup.program);
         command
             .args(&setup.args)
+            .env_remove(ZYGOTE_VAR)
             .envs(setup.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&setup.dir)
             .stdin(Stdio::piped())
@@ -88,13 +105,47 @@ impl Launcher {
         Ok(Self { child, stdin, results, label: setup.label })
     }
 
-    async fn await_ack(&mut self, deadline: Instant) -> Result<(), NotReady> {
-        let line = match timeout_at(deadline, self.read_line()).await {
-            Err(_) => return Err(NotReady::Failed(format!("{} was not ready before the deadline", self.label))),
-            Ok(Err(e)) => return Err(NotReady::Failed(format!("cannot read from {}: {e}", self.label))),
-            Ok(Ok(None)) => return Err(NotReady::Failed(self.exit_description().await)),
-            Ok(Ok(Some(line))) => line,
+    /// Starts a zygote: a launcher with `setup` (whose env should hold `GUST_ZYGOTE=1`) that
+    /// has no action yet. Its `{"ready": true}` is read by [`Launcher::take_action`].
+    pub(crate) fn start_zygote(setup: &Setup) -> io::Result<Self> {
+        Self::spawn(setup)
+    }
+
+    /// Hands an action to a zygote: waits (until `deadline`) for its `{"ready": true}`, sends
+    /// `init_line` (one line, ending with `\n`), and waits for the acknowledgement as
+    /// [`Launcher::start`] does. A zygote that is gone, or said something else than ready, is
+    /// killed and reported [`Unused::Unusable`]: it never saw the action.
+    pub(crate) async fn take_action(mut self, init_line: &[u8], deadline: Instant) -> Result<Self, Unused> {
+        let ready = match self.await_line(deadline, "{\"ready\":true}").await {
+            Ok(line) if is_true(&line, "ready") => Ok(()),
+            Ok(line) => Err(Unused::Unusable(self.unexpected(&line, "{\"ready\":true}"))),
+            Err(why @ Waited::Late(_)) => Err(Unused::NotReady(NotReady::Failed(why.into()))),
+            Err(why) => Err(Unused::Unusable(why.into())),
         };
+        if let Err(unused) = ready {
+            self.kill().await;
+            return Err(unused);
+        }
+        // Still there? (A zygote that died after saying ready has not seen the action either.)
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Err(Unused::Unusable(format!("{} {}", self.label, describe(status))));
+        }
+        if let Err(e) = self.send(init_line).await {
+            let why = format!("cannot hand the action to {}: {e}", self.label);
+            self.kill().await;
+            return Err(Unused::Unusable(why));
+        }
+        match self.await_ack(deadline).await {
+            Ok(()) => Ok(self),
+            Err(why) => {
+                self.kill().await;
+                Err(Unused::NotReady(why))
+            }
+        }
+    }
+
+    async fn await_ack(&mut self, deadline: Instant) -> Result<(), NotReady> {
+        let line = self.await_line(deadline, "{\"ok\":true}").await.map_err(|why| NotReady::Failed(why.into()))?;
         if let Ok(Value::Object(mut ack)) = serde_json::from_slice::<Value>(&line) {
             if ack.get("ok") == Some(&Value::Bool(true)) {
                 return Ok(());
@@ -103,16 +154,34 @@ impl Launcher {
                 return Err(NotReady::Refused(error));
             }
         }
-        let shown = String::from_utf8_lossy(&line);
-        Err(NotReady::Failed(format!("{} answered {:?} instead of {{\"ok\":true}}", self.label, shown.trim_end())))
+        Err(NotReady::Failed(self.unexpected(&line, "{\"ok\":true}")))
+    }
+
+    /// The first line on file descriptor 3 (an acknowledgement or a zygote's ready line).
+    async fn await_line(&mut self, deadline: Instant, wanted: &str) -> Result<Vec<u8>, Waited> {
+        match timeout_at(deadline, self.read_line()).await {
+            Err(_) => Err(Waited::Late(format!("{} was not ready before the deadline", self.label))),
+            Ok(Err(e)) => Err(Waited::Broken(format!("cannot read {wanted} from {}: {e}", self.label))),
+            Ok(Ok(None)) => Err(Waited::Broken(self.exit_description().await)),
+            Ok(Ok(Some(line))) => Ok(line),
+        }
+    }
+
+    fn unexpected(&self, line: &[u8], wanted: &str) -> String {
+        let shown = String::from_utf8_lossy(line);
+        format!("{} answered {:?} instead of {wanted}", self.label, shown.trim_end())
     }
 
     /// Sends one line (which must end with `\n`) and reads the one-line answer; `Err` when the
     /// launcher is gone (its stdin or result pipe closed).
     pub(crate) async fn exchange(&mut self, line: &[u8]) -> io::Result<Vec<u8>> {
-        self.stdin.write_all(line).await?;
-        self.stdin.flush().await?;
+        self.send(line).await?;
         self.read_line().await?.ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "the result pipe closed"))
+    }
+
+    async fn send(&mut self, line: &[u8]) -> io::Result<()> {
+        self.stdin.write_all(line).await?;
+        self.stdin.flush().await
     }
 
     /// One line from file descriptor 3, without its newline; `None` at end of file.
@@ -144,6 +213,28 @@ impl Launcher {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
+}
+
+/// How waiting for a launcher's first line went wrong.
+#[derive(Debug)]
+enum Waited {
+    /// The deadline passed.
+    Late(String),
+    /// It exited, or its result pipe failed.
+    Broken(String),
+}
+
+impl From<Waited> for String {
+    fn from(waited: Waited) -> Self {
+        match waited {
+            Waited::Late(why) | Waited::Broken(why) => why,
+        }
+    }
+}
+
+/// Whether `line` is a JSON object whose `key` is `true`.
+fn is_true(line: &[u8], key: &str) -> bool {
+    matches!(serde_json::from_slice::<Value>(line), Ok(Value::Object(o)) if o.get(key) == Some(&Value::Bool(true)))
 }
 
 /// "exited with status 1", "was killed by signal 9".
@@ -217,5 +308,58 @@ mod tests {
         let script = r#"echo '{"ok":true}' >&3; read -r line; exit 0"#;
         let mut launcher = Launcher::start(&setup(script), soon()).await.unwrap();
         assert!(launcher.exchange(b"{}\n").await.is_err());
+    }
+
+    /// A zygote script: `before` runs first (it should say ready), then the init line is read,
+    /// then `after` runs with the line in `$init`.
+    fn zygote(before: &str, after: &str) -> Launcher {
+        let script = format!("{before}; IFS= read -r init; {after}");
+        Launcher::start_zygote(&setup(&script)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_zygote_says_ready_then_takes_the_action() {
+        let after = r#"echo '{"ok":true}' >&3; while read -r line; do echo "{\"init\":$init,\"run\":$line}" >&3; done"#;
+        let z = zygote(r#"echo '{"ready":true}' >&3"#, after);
+        let mut launcher = z.take_action(b"{\"dir\":\"/x\"}\n", soon()).await.unwrap();
+        assert_eq!(launcher.exchange(b"1\n").await.unwrap(), br#"{"init":{"dir":"/x"},"run":1}"#);
+        launcher.kill().await;
+    }
+
+    #[tokio::test]
+    async fn a_zygote_that_refuses_the_action_is_final() {
+        let z = zygote(r#"echo '{"ready":true}' >&3"#, r#"echo '{"error":"no main"}' >&3; exit 1"#);
+        let refused = z.take_action(b"{}\n", soon()).await;
+        assert!(matches!(refused, Err(Unused::NotReady(NotReady::Refused(Value::String(s)))) if s == "no main"));
+        let z = zygote(r#"echo '{"ready":true}' >&3"#, "exit 4");
+        let exited = z.take_action(b"{}\n", soon()).await;
+        assert!(matches!(exited, Err(Unused::NotReady(NotReady::Failed(s))) if s.ends_with("exited with status 4")));
+    }
+
+    #[tokio::test]
+    async fn a_zygote_that_died_or_never_got_ready_is_unusable() {
+        let died = zygote("exit 2", "").take_action(b"{}\n", soon()).await;
+        assert!(matches!(died, Err(Unused::Unusable(s)) if s == "the test launcher exited with status 2"));
+        let junk = zygote("echo hello >&3; sleep 5", "").take_action(b"{}\n", soon()).await;
+        assert!(
+            matches!(junk, Err(Unused::Unusable(s)) if s.contains(r#"answered "hello" instead of {"ready":true}"#))
+        );
+        // Ready, then gone before the action arrives.
+        let z = zygote(r#"echo '{"ready":true}' >&3; exit 5"#, "");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let gone = z.take_action(b"{}\n", soon()).await;
+        assert!(matches!(gone, Err(Unused::Unusable(s)) if s == "the test launcher exited with status 5"));
+    }
+
+    #[tokio::test]
+    async fn a_zygote_is_waited_for_until_the_deadline() {
+        let late = Instant::now() + Duration::from_millis(200);
+        let slow = zygote("sleep 5", "").take_action(b"{}\n", late).await;
+        assert!(matches!(slow, Err(Unused::NotReady(NotReady::Failed(s))) if s.contains("before the deadline")));
+        let slow_load = zygote(r#"echo '{"ready":true}' >&3"#, "sleep 5").take_action(b"{}\n", late).await;
+        assert!(matches!(slow_load, Err(Unused::NotReady(NotReady::Failed(s))) if s.contains("before the deadline")));
+        let z = zygote(r#"sleep 0.3; echo '{"ready":true}' >&3"#, r#"echo '{"ok":true}' >&3; sleep 5"#);
+        let mut launcher = z.take_action(b"{}\n", soon()).await.unwrap();
+        launcher.kill().await;
     }
 }

@@ -49,6 +49,12 @@ impl Runtime {
         }
     }
 
+    /// Whether the launcher is an interpreter that can be started before the action exists (a
+    /// zygote); not the native runtime, whose launcher is the action itself.
+    pub(crate) fn has_zygote(self) -> bool {
+        matches!(self, Self::Python | Self::Nodejs)
+    }
+
     /// The program and arguments that serve the action in `action_dir`.
     pub(crate) fn launcher(self, launcher_dir: &Path, action_dir: &Path) -> (PathBuf, Vec<String>) {
         let script = |name: &str| launcher_dir.join(name).to_string_lossy().into_owned();

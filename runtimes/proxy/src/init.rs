@@ -1,13 +1,14 @@
 //! `/init`: the request, and turning it into a running action.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::child::{Launcher, NotReady, Setup};
+use crate::child::{Launcher, NotReady, Setup, Unused, ZYGOTE_VAR};
 use crate::code;
 use crate::config::Config;
 use crate::run::{self, Pool};
@@ -52,8 +53,27 @@ pub(crate) enum InitError {
     Failed(String),
 }
 
-/// Materialises the code, starts the first launcher and waits for it to load the action.
-pub(crate) async fn initialize(config: Config, value: InitValue) -> Result<Pool, InitError> {
+/// Starts the zygote of a runtime that has one (an interpreter started before any `/init`, then
+/// handed the action by [`initialize`]); `None` for the native runtime, or when it cannot start.
+pub(crate) fn start_zygote(config: &Config) -> Option<Launcher> {
+    if !config.runtime.has_zygote() {
+        return None;
+    }
+    let (program, args) = config.runtime.launcher(&config.launcher_dir, &config.action_dir);
+    let env = vec![(ZYGOTE_VAR.to_owned(), "1".to_owned())];
+    let setup = Setup { program, args, env, dir: PathBuf::from("/"), label: config.runtime.launcher_label() };
+    match Launcher::start_zygote(&setup) {
+        Ok(zygote) => Some(zygote),
+        Err(e) => {
+            eprintln!("gust-proxy: cannot start {} ahead of /init: {e}", setup.label);
+            None
+        }
+    }
+}
+
+/// Materialises the code, then hands it to the zygote if there is one, or starts the first
+/// launcher, and waits for it to load the action.
+pub(crate) async fn initialize(config: Config, value: InitValue, zygote: Option<Launcher>) -> Result<Pool, InitError> {
     let env = child_env(&config, &value);
     let deadline = deadline_from(lookup(&env, "__OW_DEADLINE"));
     let concurrency = run::concurrency(
@@ -69,11 +89,44 @@ pub(crate) async fn initialize(config: Config, value: InitValue) -> Result<Pool,
 
     let (program, args) = config.runtime.launcher(&config.launcher_dir, &config.action_dir);
     let setup = Setup { program, args, env, dir: config.action_dir.clone(), label: config.runtime.launcher_label() };
-    match Launcher::start(&setup, deadline).await {
+    let first = match zygote {
+        Some(zygote) => match zygote.take_action(&init_line(&setup, &value), deadline).await {
+            Ok(launcher) => Ok(launcher),
+            Err(Unused::NotReady(why)) => Err(why),
+            Err(Unused::Unusable(why)) => {
+                eprintln!("gust-proxy: the launcher started ahead of /init is unusable ({why}); starting one afresh");
+                Launcher::start(&setup, deadline).await
+            }
+        },
+        None => Launcher::start(&setup, deadline).await,
+    };
+    match first {
         Ok(first) => Ok(Pool::new(setup, first, concurrency)),
         Err(NotReady::Refused(error)) => Err(InitError::Refused(error)),
         Err(NotReady::Failed(why)) => Err(InitError::Failed(why)),
     }
+}
+
+/// What a zygote is told instead of being started with `setup`: `{"init": {"dir", "main", "env"}}`
+/// and a newline. `env` holds the variables `setup` adds to the proxy's environment (the zygote
+/// inherited that environment when it started).
+fn init_line(setup: &Setup, value: &InitValue) -> Vec<u8> {
+    // Later entries win, as they do in a command's environment.
+    let env: serde_json::Map<String, Value> =
+        setup.env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let line = serde_json::json!({ "init": {
+        "dir": setup.dir.to_string_lossy(),
+        "main": main_name(value),
+        "env": env,
+    }});
+    let mut line = line.to_string().into_bytes();
+    line.push(b'\n');
+    line
+}
+
+/// The entry point an init names, `main` by default.
+fn main_name(value: &InitValue) -> &str {
+    value.main.as_deref().map(str::trim).filter(|m| !m.is_empty()).unwrap_or("main")
 }
 
 /// The variables a launcher gets on top of the proxy's environment.
@@ -84,8 +137,9 @@ fn child_env(config: &Config, value: &InitValue) -> Vec<(String, String)> {
         .flatten()
         .map(|(key, value)| (key.clone(), env_string(value)))
         .filter(|(key, value)| !key.is_empty() && !key.contains(['=', '\0']) && !value.contains('\0'))
+        .filter(|(key, _)| key != ZYGOTE_VAR)
         .collect();
-    let main = value.main.as_deref().map(str::trim).filter(|m| !m.is_empty()).unwrap_or("main");
+    let main = main_name(value);
     env.extend([
         ("__OW_WAIT_FOR_ACK".to_owned(), "1".to_owned()),
         ("__OW_PROXY_VERSION".to_owned(), format!("gust-{}", env!("CARGO_PKG_VERSION"))),
@@ -152,7 +206,7 @@ mod tests {
     fn the_child_env_carries_init_env_and_the_protocol() {
         let request: InitRequest = serde_json::from_value(json!({ "value": {
             "code": "x", "main": "handler",
-            "env": { "__OW_DEADLINE": "5", "N": 3, "NULL": null, "BAD=": "x", "OBJ": { "a": [1] } }
+            "env": { "__OW_DEADLINE": "5", "N": 3, "NULL": null, "BAD=": "x", "OBJ": { "a": [1] }, "GUST_ZYGOTE": "1" }
         }}))
         .unwrap();
         let env = child_env(&config(), &request.value);
@@ -162,10 +216,31 @@ mod tests {
         assert_eq!(get("NULL").as_deref(), Some(""));
         assert_eq!(get("OBJ").as_deref(), Some(r#"{"a":[1]}"#));
         assert_eq!(get("BAD="), None);
+        assert_eq!(get("GUST_ZYGOTE"), None, "reserved for the proxy");
         assert_eq!(get("__OW_WAIT_FOR_ACK").as_deref(), Some("1"));
         assert_eq!(get("GUST_MAIN").as_deref(), Some("handler"));
         assert_eq!(get("GUST_ACTION_DIR").as_deref(), Some("/action"));
         assert!(get("__OW_PROXY_VERSION").is_some_and(|v| v.starts_with("gust-")));
+    }
+
+    #[test]
+    fn the_zygote_gets_the_child_env_in_its_init_line() {
+        let request: InitRequest = serde_json::from_value(json!({ "value": {
+            "code": "x", "main": " ", "env": { "A": "1", "GUST_MAIN": "ignored", "N": 2 }
+        }}))
+        .unwrap();
+        let env = child_env(&config(), &request.value);
+        let setup =
+            Setup { program: PathBuf::from("node"), args: vec![], env, dir: PathBuf::from("/action"), label: "" };
+        let line = init_line(&setup, &request.value);
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
+        let line: Value = serde_json::from_slice(&line).unwrap();
+        let env = json!({
+            "A": "1", "N": "2", "GUST_MAIN": "main", "GUST_ACTION_DIR": "/action", "__OW_WAIT_FOR_ACK": "1",
+            "__OW_PROXY_VERSION": format!("gust-{}", env!("CARGO_PKG_VERSION")),
+        });
+        assert_eq!(line, json!({ "init": { "dir": "/action", "main": "main", "env": env } }));
     }
 
     #[test]

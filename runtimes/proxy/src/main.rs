@@ -9,6 +9,10 @@
 //! Settings come from the environment: `GUST_RUNTIME` (`python`, `nodejs` or `native`),
 //! `GUST_PROXY_PORT` (8080), `GUST_ACTION_DIR` (`/action`), `GUST_LAUNCHER_DIR` (`/gust`).
 //! `gust-proxy --version` prints the version.
+//!
+//! For `python` and `nodejs` the proxy starts one launcher at once, before any `/init` (a
+//! zygote: the interpreter is up by the time the action arrives), and hands it the action at
+//! `/init`; see `child` and `init`.
 
 mod child;
 mod code;
@@ -61,9 +65,11 @@ fn main() -> ExitCode {
 
 async fn serve(config: Config) -> Result<(), String> {
     let port = config.port;
+    // First, so that the zygote's interpreter starts while the proxy gets ready to listen.
+    let proxy = Arc::new(Proxy::new(config));
     let listener =
         TcpListener::bind(("0.0.0.0", port)).await.map_err(|e| format!("cannot listen on 0.0.0.0:{port}: {e}"))?;
-    let app = server::router(Arc::new(Proxy::new(config)));
+    let app = server::router(proxy);
     axum::serve(listener, app).with_graceful_shutdown(stopped()).await.map_err(|e| format!("server failed: {e}"))
 }
 

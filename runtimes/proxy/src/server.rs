@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+use crate::child::Launcher;
 use crate::config::Config;
 use crate::init::{self, InitError, InitRequest};
 use crate::run::{Outcome, Pool};
@@ -36,12 +37,16 @@ enum Phase {
 pub(crate) struct Proxy {
     config: Config,
     phase: Mutex<Phase>,
+    /// The launcher started ahead of `/init` (python and nodejs), until `/init` takes it.
+    zygote: Mutex<Option<Launcher>>,
 }
 
 impl Proxy {
-    /// A proxy with no action yet.
+    /// A proxy with no action yet; starts the runtime's zygote (so call it within the Tokio
+    /// runtime).
     pub(crate) fn new(config: Config) -> Self {
-        Self { config, phase: Mutex::new(Phase::Fresh) }
+        let zygote = init::start_zygote(&config);
+        Self { config, phase: Mutex::new(Phase::Fresh), zygote: Mutex::new(zygote) }
     }
 
     fn set_phase(&self, phase: Phase) {
@@ -74,8 +79,9 @@ async fn init(State(proxy): State<Arc<Proxy>>, body: Bytes) -> Response {
         }
         *phase = Phase::Initializing;
     }
+    let zygote = proxy.zygote.lock().unwrap_or_else(PoisonError::into_inner).take();
     // A task of its own, so that a client giving up does not leave a half-started launcher.
-    let outcome = tokio::spawn(init::initialize(proxy.config.clone(), request.value)).await;
+    let outcome = tokio::spawn(init::initialize(proxy.config.clone(), request.value, zygote)).await;
     let failure = match outcome {
         Ok(Ok(pool)) => {
             proxy.set_phase(Phase::Ready(Arc::new(pool)));

@@ -1,12 +1,23 @@
 //! The Python and Node.js launchers (`runtimes/images/*/launcher.*`) behind the real proxy, run
 //! with the host's `python3` and `node` (the images run the same files on Debian's 3.11 and 18).
+//!
+//! For both runtimes the proxy starts a launcher (the zygote) before `/init` and hands it the
+//! action; so every init here goes through a zygote, and the `zygote_*` tests check that it did
+//! (the action runs in the process that was there before `/init`), that the init `env` and the
+//! protocol variables reach the action and its children, that the code is loaded from the action
+//! directory, and that a dead zygote or a concurrent run falls back to a launcher started afresh.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::{Proxy, SENTINEL};
-use serde_json::json;
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::{Proxy, SENTINEL, post, zip_of};
+use serde_json::{Value, json};
 
 #[test]
 fn python_actions_run_with_openwhisk_semantics() {
@@ -95,4 +106,183 @@ fn node_exports_and_load_failures() {
     let expected =
         "The action failed during initialization: the code has no function named 'main' (declare it, or export it)";
     assert_eq!((status, body), (502, json!({ "error": expected })));
+}
+
+/// The variables the zygote tests' actions report.
+const REPORTED: &str = r#"["FROM_INIT", "N", "GUST_MAIN", "GUST_ACTION_DIR", "__OW_WAIT_FOR_ACK",
+  "__OW_PROXY_VERSION", "__OW_ACTION_NAME", "GUST_ZYGOTE"]"#;
+
+/// A zipped Python action: `handler` in `__main__.py`, importing `helper.py` next to it; it reports
+/// its pid, working directory, file, the `REPORTED` variables and what a child process sees.
+fn python_zip() -> Vec<u8> {
+    let main = format!(
+        "import os, subprocess, time\n\
+         import helper\n\
+         NAMES = {REPORTED}\n\
+         def handler(args):\n\
+         \x20   time.sleep(args.get('sleep', 0))\n\
+         \x20   child = subprocess.run(['sh', '-c', 'echo \"$FROM_INIT\"'], capture_output=True, text=True)\n\
+         \x20   return {{'pid': os.getpid(), 'cwd': os.getcwd(), 'file': __file__, 'helper': helper.NAME,\n\
+         \x20           'env': {{k: os.environ.get(k) for k in NAMES}}, 'child': child.stdout.strip()}}\n"
+    );
+    zip_of(&[("__main__.py", &main), ("helper.py", "NAME = 'python helper'\n")])
+}
+
+/// The same as a Node.js package: `package.json` names `lib/entry.js`, which requires `./helper`.
+fn node_zip() -> Vec<u8> {
+    let entry = format!(
+        "const {{ execSync }} = require('child_process');\n\
+         const helper = require('./helper');\n\
+         const NAMES = {REPORTED};\n\
+         exports.handler = async (args) => {{\n\
+         \x20 await new Promise((r) => setTimeout(r, (args.sleep || 0) * 1000));\n\
+         \x20 return {{ pid: process.pid, cwd: process.cwd(), file: __filename, helper: helper.NAME,\n\
+         \x20   env: Object.fromEntries(NAMES.map((k) => [k, process.env[k] ?? null])),\n\
+         \x20   child: execSync('echo \"$FROM_INIT\"').toString().trim() }};\n\
+         }};\n"
+    );
+    zip_of(&[
+        ("package.json", r#"{ "name": "t", "main": "lib/entry.js" }"#),
+        ("lib/entry.js", &entry),
+        ("lib/helper.js", "exports.NAME = 'node helper';\n"),
+    ])
+}
+
+/// `/init` of `zip` with main `handler` and an env map.
+fn init_zip(proxy: &Proxy, zip: &[u8], env: Value) -> (u16, Value) {
+    let value = json!({ "name": "t", "main": "handler", "binary": true, "code": STANDARD.encode(zip), "env": env });
+    proxy.post("/init", &json!({ "value": value }))
+}
+
+/// Checks a zygote test action's report: loaded from the action directory, with the init env and
+/// the protocol's variables (and not `GUST_ZYGOTE`) seen by it and by its children. The pid.
+fn check_report(proxy: &Proxy, (status, report): (u16, Value), file: &str, helper: &str) -> u64 {
+    assert_eq!(status, 200, "{report}");
+    let dir = proxy.action_dir().to_string_lossy().into_owned();
+    assert_eq!(report["cwd"], dir.as_str(), "{report}");
+    assert_eq!(report["file"], format!("{dir}/{file}"), "{report}");
+    assert_eq!(report["helper"], helper, "{report}");
+    let env = json!({
+        "FROM_INIT": "yes", "N": "3", "GUST_MAIN": "handler", "GUST_ACTION_DIR": dir,
+        "__OW_WAIT_FOR_ACK": "1", "__OW_PROXY_VERSION": format!("gust-{}", env!("CARGO_PKG_VERSION")),
+        "__OW_ACTION_NAME": "/guest/t", "GUST_ZYGOTE": null,
+    });
+    assert_eq!(report["env"], env, "{report}");
+    assert_eq!(report["child"], "yes", "{report}");
+    report["pid"].as_u64().unwrap()
+}
+
+fn init_env() -> Value {
+    json!({ "FROM_INIT": "yes", "N": 3, "__OW_ACTION_NAME": "/guest/t" })
+}
+
+#[test]
+fn zygote_python_takes_the_action() {
+    let proxy = Proxy::start("python");
+    let zygote = proxy.zygote_pid();
+    assert_eq!(init_zip(&proxy, &python_zip(), init_env()), (200, json!({ "ok": true })));
+    let pid = check_report(&proxy, proxy.run(json!({})), "__main__.py", "python helper");
+    assert_eq!(pid, u64::from(zygote), "the action runs in the zygote");
+    assert_eq!(proxy.launcher_pids(), vec![zygote]);
+    let again = proxy.init("def main(a):\n    return a\n", json!({}));
+    assert_eq!(again, (403, json!({ "error": "Cannot initialize the action more than once." })));
+    assert!(!proxy.stderr().contains("gust-proxy:"), "{}", proxy.stderr());
+}
+
+#[test]
+fn zygote_node_takes_the_action() {
+    let proxy = Proxy::start("nodejs");
+    let zygote = proxy.zygote_pid();
+    assert_eq!(init_zip(&proxy, &node_zip(), init_env()), (200, json!({ "ok": true })));
+    let pid = check_report(&proxy, proxy.run(json!({})), "lib/entry.js", "node helper");
+    assert_eq!(pid, u64::from(zygote), "the action runs in the zygote");
+    assert_eq!(proxy.launcher_pids(), vec![zygote]);
+    assert!(!proxy.stderr().contains("gust-proxy:"), "{}", proxy.stderr());
+}
+
+#[test]
+fn zygote_init_errors_are_reported() {
+    // The action fails while loading, in the zygote, with the init env already applied.
+    let cases = [
+        (
+            "python",
+            "import os, sys\nprint('loading in', os.getpid(), file=sys.stderr)\n\
+             raise RuntimeError('no config ' + os.environ['FROM_INIT'])\n",
+            "The action failed during initialization: RuntimeError: no config yes",
+        ),
+        (
+            "nodejs",
+            "console.error('loading in', process.pid);\nthrow new Error('no config ' + process.env.FROM_INIT);\n",
+            "The action failed during initialization: Error: no config yes",
+        ),
+    ];
+    for (runtime, code, expected) in cases {
+        let proxy = Proxy::start(runtime);
+        let zygote = proxy.zygote_pid();
+        assert_eq!(proxy.init(code, json!({ "FROM_INIT": "yes" })), (502, json!({ "error": expected })));
+        let (_, err) = proxy.logs_with_sentinels(1);
+        assert!(err.contains(&format!("loading in {zygote}\n")), "{runtime}: {err}");
+        assert!(!err.contains("gust-proxy:"), "{runtime}: {err}");
+        assert_eq!(proxy.run(json!({})).0, 500);
+    }
+
+    // A zygote that takes too long to load the action is killed at the deadline.
+    let proxy = Proxy::start("python");
+    let zygote = proxy.zygote_pid();
+    let in_300ms = (SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() + 300).to_string();
+    let (status, body) = proxy.init("import time\ntime.sleep(5)\n", json!({ "__OW_DEADLINE": in_300ms }));
+    assert_eq!(status, 502);
+    let message = body["error"].as_str().unwrap();
+    assert_eq!(
+        message,
+        "The action failed during initialization: the Python launcher was not ready before the deadline."
+    );
+    assert!(!proxy.launcher_pids().contains(&zygote));
+}
+
+#[test]
+fn zygote_that_died_is_replaced_by_a_fresh_launcher() {
+    for (runtime, zip, file, helper) in [
+        ("python", python_zip(), "__main__.py", "python helper"),
+        ("nodejs", node_zip(), "lib/entry.js", "node helper"),
+    ] {
+        let proxy = Proxy::start(runtime);
+        let zygote = proxy.zygote_pid();
+        let killed = std::process::Command::new("kill").args(["-KILL", &zygote.to_string()]).status().unwrap();
+        assert!(killed.success());
+        while proxy.launcher_pids().contains(&zygote) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(init_zip(&proxy, &zip, init_env()), (200, json!({ "ok": true })), "{runtime}");
+        let pid = check_report(&proxy, proxy.run(json!({})), file, helper);
+        assert_ne!(pid, u64::from(zygote), "{runtime}");
+        let err = proxy.stderr();
+        assert!(err.contains("was killed by signal 9"), "{runtime}: {err}");
+        assert!(err.contains("starting one afresh"), "{runtime}: {err}");
+    }
+}
+
+#[test]
+fn zygote_and_launchers_started_afresh_serve_concurrent_runs_alike() {
+    for (runtime, zip, file, helper) in [
+        ("python", python_zip(), "__main__.py", "python helper"),
+        ("nodejs", node_zip(), "lib/entry.js", "node helper"),
+    ] {
+        // GUST_ZYGOTE is the proxy's own: neither its environment nor the init env passes it on.
+        let proxy = Proxy::start_with_env(runtime, &[("GUST_ZYGOTE", "1")]);
+        let zygote = proxy.zygote_pid();
+        let mut env = init_env();
+        env["__OW_ALLOW_CONCURRENT"] = json!("2");
+        env["GUST_ZYGOTE"] = json!("1");
+        assert_eq!(init_zip(&proxy, &zip, env), (200, json!({ "ok": true })), "{runtime}");
+        let port = proxy.port;
+        let runs: Vec<_> =
+            (0..2).map(|_| thread::spawn(move || post(port, "/run", &json!({ "value": { "sleep": 0.5 } })))).collect();
+        let mut pids: Vec<u64> =
+            runs.into_iter().map(|run| check_report(&proxy, run.join().unwrap(), file, helper)).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        assert_eq!(pids.len(), 2, "{runtime}: {pids:?}");
+        assert!(pids.contains(&u64::from(zygote)), "{runtime}: {pids:?}");
+    }
 }

@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::io::Write;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{Proxy, SENTINEL, post};
+use common::{Proxy, SENTINEL, post, zip_of};
 use serde_json::json;
 
 /// Echoes each activation's `value` back with the init env's GREETING; `{"junk":..}` answers
@@ -173,16 +172,4 @@ fn parallel_runs(proxy: &Proxy, n: usize) -> (Duration, std::collections::BTreeS
         })
         .collect();
     (start.elapsed(), pids)
-}
-
-fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, text) in files {
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .unix_permissions(0o644);
-        zip.start_file(*name, options).unwrap();
-        zip.write_all(text.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap().into_inner()
 }

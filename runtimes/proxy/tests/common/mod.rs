@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -28,6 +29,11 @@ pub(crate) struct Proxy {
 impl Proxy {
     /// Starts a proxy for `runtime`, with the launchers of `runtimes/images/<runtime>/`.
     pub(crate) fn start(runtime: &str) -> Self {
+        Self::start_with_env(runtime, &[])
+    }
+
+    /// Starts a proxy for `runtime` with variables added to its environment.
+    pub(crate) fn start_with_env(runtime: &str, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let launchers = concat!(env!("CARGO_MANIFEST_DIR"), "/../images/");
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -37,6 +43,7 @@ impl Proxy {
             .env("GUST_PROXY_PORT", port.to_string())
             .env("GUST_ACTION_DIR", dir.path().join("action"))
             .env_remove("__OW_ALLOW_CONCURRENT")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -51,6 +58,43 @@ impl Proxy {
             thread::sleep(Duration::from_millis(20));
         }
         proxy
+    }
+
+    /// The action directory (the real path, as the action sees it).
+    pub(crate) fn action_dir(&self) -> PathBuf {
+        self._dir.path().canonicalize().unwrap().join("action")
+    }
+
+    /// The process ids of the proxy's living children (its launchers), ascending.
+    pub(crate) fn launcher_pids(&self) -> Vec<u32> {
+        let proxy = self.child.id();
+        let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                // "pid (comm) state ppid ...": the command name may hold spaces and parentheses.
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+                let Some((_, rest)) = stat.rsplit_once(')') else { return false };
+                let mut fields = rest.split_whitespace();
+                let (state, ppid) = (fields.next(), fields.next());
+                state != Some("Z") && ppid == Some(proxy.to_string().as_str())
+            })
+            .collect();
+        pids.sort_unstable();
+        pids
+    }
+
+    /// The process id of the launcher the proxy started ahead of `/init`.
+    pub(crate) fn zygote_pid(&self) -> u32 {
+        match self.launcher_pids()[..] {
+            [pid] => pid,
+            ref other => panic!("expected exactly one launcher before /init, found {other:?}"),
+        }
+    }
+
+    /// What the proxy printed to stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
     }
 
     /// POSTs `body` to `path`.
@@ -129,4 +173,17 @@ pub(crate) fn post(port: u16, path: &str, body: &Value) -> (u16, Value) {
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
     (status, serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}")))
+}
+
+/// A zip archive of `(name, text)` files.
+pub(crate) fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in files {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(0o644);
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
 }
