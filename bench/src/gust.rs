@@ -1,0 +1,277 @@
+//! (b, d) Gust standalone end to end: the release binary spawned on a free port with a scratch
+//! data directory, driven over HTTP/1.1 keep-alive, one connection per worker.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+use crate::load::Caller;
+use crate::tempdir::TempDir;
+
+/// OpenWhisk's well-known guest key, which `gust standalone` accepts on loopback.
+const GUEST_AUTH: &str =
+    "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
+
+/// How long the server may take to answer `/ping`.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running `gust standalone`.
+#[derive(Debug)]
+pub(crate) struct Server {
+    child: Child,
+    addr: SocketAddr,
+    auth: HeaderValue,
+    host: HeaderValue,
+    /// Successful blocking invokes sent by every caller, warm-up included.
+    invokes: Arc<AtomicU64>,
+    dir: TempDir,
+}
+
+/// What the server left behind.
+#[derive(Debug, Clone)]
+pub(crate) struct Persisted {
+    /// Activation records the server reports (`?count=true`).
+    pub(crate) records: Option<u64>,
+    /// Successful blocking invokes the bench made.
+    pub(crate) invokes: u64,
+    /// Size of the SQLite files at the end, bytes.
+    pub(crate) db_bytes: u64,
+}
+
+impl Server {
+    /// Spawns `bin standalone` on a free port (Docker off) and waits until `/ping` answers.
+    pub(crate) async fn start(bin: &Path) -> anyhow::Result<Self> {
+        let dir = TempDir::new("gust")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log = std::fs::File::create(dir.path().join("server.log")).context("cannot create the server log")?;
+        let child = Command::new(bin)
+            .arg("standalone")
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            // The Wasm path only: no prewarmed Docker containers starting while we measure.
+            .env("GUST_DOCKER", "off")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(GUEST_AUTH));
+        let mut server = Self {
+            child,
+            addr,
+            auth: HeaderValue::from_str(&auth)?,
+            host: HeaderValue::from_str(&addr.to_string())?,
+            invokes: Arc::new(AtomicU64::new(0)),
+            dir,
+        };
+        server.wait_ready().await?;
+        Ok(server)
+    }
+
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("gust standalone exited with {status} before answering /ping:\n{}", self.log_tail());
+            }
+            if let Ok((status, _)) = self.request(Method::GET, "/ping", None).await
+                && status == StatusCode::OK
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("gust standalone did not answer /ping within {START_TIMEOUT:?}:\n{}", self.log_tail());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// The last lines the server wrote.
+    pub(crate) fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// One request on a fresh connection (setup and checks, not measured).
+    async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> anyhow::Result<(StatusCode, Bytes)> {
+        let mut conn = connect(self.addr).await?;
+        let body = match body {
+            Some(v) => Bytes::from(serde_json::to_vec(v)?),
+            None => Bytes::new(),
+        };
+        let req = self.build(method, path, body)?;
+        conn.ready().await?;
+        let resp = conn.send_request(req).await?;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        Ok((status, bytes))
+    }
+
+    fn build(&self, method: Method, path: &str, body: Bytes) -> anyhow::Result<Request<Full<Bytes>>> {
+        Ok(Request::builder()
+            .method(method)
+            .uri(path)
+            .header(HOST, self.host.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(Full::new(body))?)
+    }
+
+    /// Creates (or replaces) the action `name` from the module bytes.
+    pub(crate) async fn deploy(&self, name: &str, wasm: &[u8]) -> anyhow::Result<()> {
+        let code = base64::engine::general_purpose::STANDARD.encode(wasm);
+        let body = json!({ "exec": { "kind": "wasm:wasip1", "code": code } });
+        let path = format!("/api/v1/namespaces/_/actions/{name}?overwrite=true");
+        let (status, bytes) = self.request(Method::PUT, &path, Some(&body)).await?;
+        if status != StatusCode::OK {
+            bail!("creating action {name}: {status} {}", String::from_utf8_lossy(&bytes));
+        }
+        Ok(())
+    }
+
+    /// A worker with its own keep-alive connection, invoking `actions` in turn from `first`.
+    pub(crate) async fn caller(
+        &self,
+        actions: &Arc<[String]>,
+        first: usize,
+        params: &Value,
+    ) -> anyhow::Result<GustCaller> {
+        let paths: Arc<[String]> = actions
+            .iter()
+            .map(|a| format!("/api/v1/namespaces/_/actions/{a}?blocking=true&result=true"))
+            .collect::<Vec<_>>()
+            .into();
+        Ok(GustCaller {
+            conn: Some(connect(self.addr).await?),
+            addr: self.addr,
+            host: self.host.clone(),
+            auth: self.auth.clone(),
+            paths,
+            next: first,
+            body: Bytes::from(serde_json::to_vec(params)?),
+            expected: params.clone(),
+            invokes: self.invokes.clone(),
+        })
+    }
+
+    /// Counts the persisted records, stops the server with SIGTERM (it drains), and removes its data.
+    pub(crate) async fn stop(mut self) -> anyhow::Result<Persisted> {
+        // Records are written as activations complete; give the last ones a moment.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let records = match self.request(Method::GET, "/api/v1/namespaces/_/activations?count=true", None).await {
+            Ok((StatusCode::OK, body)) => {
+                serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("activations").and_then(Value::as_u64))
+            }
+            _ => None,
+        };
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+        }
+        if tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await.is_err() {
+            self.child.kill().await.context("cannot kill gust standalone")?;
+        }
+        let data = self.dir.path().join("data");
+        let db_bytes = ["gust.db", "gust.db-wal", "gust.db-shm"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(data.join(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        Ok(Persisted { records, invokes: self.invokes.load(Ordering::Relaxed), db_bytes })
+    }
+}
+
+/// Opens one HTTP/1.1 connection (Nagle off) and drives it on its own task.
+async fn connect(addr: SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+    let stream = TcpStream::connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// Sends blocking `result=true` invokes back to back on one connection.
+#[derive(Debug)]
+pub(crate) struct GustCaller {
+    conn: Option<SendRequest<Full<Bytes>>>,
+    addr: SocketAddr,
+    host: HeaderValue,
+    auth: HeaderValue,
+    paths: Arc<[String]>,
+    next: usize,
+    body: Bytes,
+    expected: Value,
+    invokes: Arc<AtomicU64>,
+}
+
+impl GustCaller {
+    async fn send(&mut self) -> anyhow::Result<(StatusCode, Bytes)> {
+        let mut conn = match self.conn.take() {
+            Some(c) => c,
+            None => connect(self.addr).await?,
+        };
+        let path = &self.paths[self.next % self.paths.len()];
+        self.next = self.next.wrapping_add(1);
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path.as_str())
+            .header(HOST, self.host.clone())
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(Full::new(self.body.clone()))?;
+        conn.ready().await?;
+        let resp = conn.send_request(req).await?;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        // Only a connection that completed an exchange is kept; a broken one is replaced next call.
+        self.conn = Some(conn);
+        Ok((status, bytes))
+    }
+}
+
+impl Caller for GustCaller {
+    async fn call(&mut self) -> anyhow::Result<()> {
+        let (status, body) = self.send().await?;
+        if status != StatusCode::OK {
+            bail!("HTTP {status}: {}", String::from_utf8_lossy(&body));
+        }
+        let same = serde_json::from_slice::<Value>(&body).is_ok_and(|v| v == self.expected);
+        if !same {
+            bail!("the result differs from the input: {}", String::from_utf8_lossy(&body));
+        }
+        self.invokes.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// `gust`, next to this binary (both are built into `target/release`).
+pub(crate) fn default_gust_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join("gust"))
+}
