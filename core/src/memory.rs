@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use crate::activation::Activation;
 use crate::entity::{Collection, Entity, Revision, Versioned};
 use crate::ids::ActivationId;
-use crate::store::{ActivationQuery, ActivationStore, EntityStore, StoreError, SubjectStore};
+use crate::store::{ActivationQuery, ActivationStore, Durable, EntityStore, StoreError, SubjectStore};
 use crate::subject::{AuthKey, Identity, SubjectRecord};
 
 /// Entities in a map.
@@ -113,10 +113,10 @@ impl MemoryActivationStore {
 
 #[async_trait]
 impl ActivationStore for MemoryActivationStore {
-    async fn store(&self, activation: Arc<Activation>) -> Result<(), StoreError> {
+    fn store(&self, activation: Arc<Activation>) -> Durable {
         let key = (activation.namespace.clone(), activation.activation_id);
         self.records.lock().entry(key).or_insert(activation);
-        Ok(())
+        Box::pin(std::future::ready(Ok(())))
     }
 
     async fn get(&self, namespace: &str, id: ActivationId) -> Result<Option<Activation>, StoreError> {

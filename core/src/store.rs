@@ -1,6 +1,8 @@
 //! The store seams: entities, activations and subjects. Embedded (SQLite) and distributed
 //! (CouchDB) implementations live in their own crates; in-memory ones in [`crate::memory`].
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -77,12 +79,17 @@ pub struct ActivationQuery {
     pub docs: bool,
 }
 
+/// A record write in flight: it resolves once the record is durable.
+pub type Durable = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'static>>;
+
 /// Activation records. Writes are idempotent on the activation id: a record written twice
 /// (a redelivered activation) is kept once.
 #[async_trait]
 pub trait ActivationStore: Send + Sync + 'static {
-    /// Stores a record; returns once it is durable.
-    async fn store(&self, activation: Arc<Activation>) -> Result<(), StoreError>;
+    /// Queues a record for storing. As soon as this returns, this store's `get`, `list` and
+    /// `count` see the record (read your writes), so a caller may be answered before the
+    /// write is durable; the returned future resolves once it is durable.
+    fn store(&self, activation: Arc<Activation>) -> Durable;
 
     /// Reads one record.
     async fn get(&self, namespace: &str, id: ActivationId) -> Result<Option<Activation>, StoreError>;

@@ -9,7 +9,7 @@ use gust_core::activation::{Activation, ActivationResponse, ActivationStatus};
 use gust_core::bus::{BusConsumer, BusError, Delivery, MessageBus};
 use gust_core::messages::{AckMessage, ActivationMessage, BusMessage, InvokerId};
 use gust_core::registry::{InvokerInfo, InvokerRegistry, RegistryError};
-use gust_core::store::{ActivationStore, EntityStore};
+use gust_core::store::{ActivationStore, Durable, EntityStore};
 use gust_core::time::now_ms;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -142,8 +142,11 @@ impl Invoker {
         let span = tracing::info_span!("activation", activation_id = %msg.activation_id, action = %msg.action);
         async {
             let record = Arc::new(self.execute(&msg).await);
-            self.persist(&record).await;
-            self.acknowledge(&msg, record).await;
+            // Queued, the record is readable at once; the caller is answered before the write
+            // is durable, and the message is committed only after it is.
+            let durable = self.services.activations.store(record.clone());
+            self.acknowledge(&msg, record.clone()).await;
+            self.persist(&record, durable).await;
             receipt.commit();
         }
         .instrument(span)
@@ -200,17 +203,19 @@ impl Invoker {
         Ok(Prepared { action: action.without_code(), runnable })
     }
 
-    /// Stores the record, retrying until it is durable: a message is committed only after its
-    /// record is stored, so giving up here would lose an accepted activation.
-    async fn persist(&self, record: &Arc<Activation>) {
+    /// Waits until the record is durable, storing it again while that fails: a message is
+    /// committed only after its record is stored, so giving up would lose an accepted activation.
+    async fn persist(&self, record: &Arc<Activation>, first: Durable) {
+        let mut attempt = first;
         let mut backoff = Duration::from_millis(20);
         loop {
-            match self.services.activations.store(record.clone()).await {
+            match attempt.await {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "Storing the activation record failed; retrying.");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
+                    attempt = self.services.activations.store(record.clone());
                 }
             }
         }

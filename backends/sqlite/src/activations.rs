@@ -3,12 +3,14 @@
 //! A record is kept as its stored JSON with `logs` emptied, plus the logs in their own column,
 //! so summaries (`docs=false`) never read the logs.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use gust_core::activation::Activation;
 use gust_core::ids::ActivationId;
-use gust_core::store::{ActivationQuery, ActivationStore, StoreError};
+use gust_core::store::{ActivationQuery, ActivationStore, Durable, StoreError};
+use parking_lot::Mutex;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
@@ -19,7 +21,29 @@ use crate::error::{SqliteError, to_i64, to_u64, usize_to_i64};
 const INSERT: &str = "INSERT OR IGNORE INTO activations (namespace, activation_id, name, start, doc, logs) \
                       VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-/// A record ready for the writer thread (encoded by the caller, off the writer's hot path).
+/// Records queued for the writer thread and not committed yet, by (namespace, id).
+#[derive(Debug, Default)]
+pub(crate) struct Pending(Mutex<HashMap<(String, ActivationId), Arc<Activation>>>);
+
+impl Pending {
+    fn insert(&self, a: &Arc<Activation>) {
+        self.0.lock().entry((a.namespace.clone(), a.activation_id)).or_insert_with(|| a.clone());
+    }
+
+    fn get(&self, namespace: &str, id: ActivationId) -> Option<Activation> {
+        self.0.lock().get(&(namespace.to_owned(), id)).map(|a| (**a).clone())
+    }
+
+    /// Forgets records once they are committed (or failed).
+    pub(crate) fn remove(&self, records: &[Arc<Activation>]) {
+        let mut map = self.0.lock();
+        for a in records {
+            map.remove(&(a.namespace.clone(), a.activation_id));
+        }
+    }
+}
+
+/// A record's columns, encoded on the writer thread.
 #[derive(Debug)]
 pub(crate) struct ActivationRow {
     namespace: String,
@@ -32,7 +56,7 @@ pub(crate) struct ActivationRow {
 
 impl ActivationRow {
     /// Splits `a` into its columns.
-    fn encode(a: &Activation) -> Result<ActivationRow, SqliteError> {
+    pub(crate) fn encode(a: &Activation) -> Result<ActivationRow, SqliteError> {
         Ok(ActivationRow {
             namespace: a.namespace.clone(),
             activation_id: a.activation_id.to_string(),
@@ -79,26 +103,34 @@ fn without_logs(a: &Activation) -> Activation {
     }
 }
 
-/// Inserts `rows` in one transaction; one result per row, all errors if the commit failed.
-pub(crate) fn insert_batch(conn: &mut Connection, rows: &[ActivationRow]) -> Vec<Result<(), StoreError>> {
-    match try_insert_batch(conn, rows) {
+/// Encodes and inserts `records` in one transaction; one result per record, all errors if the
+/// commit failed.
+pub(crate) fn insert_batch(conn: &mut Connection, records: &[Arc<Activation>]) -> Vec<Result<(), StoreError>> {
+    match try_insert_batch(conn, records) {
         Ok(results) => results,
         Err(e) => {
-            tracing::warn!(records = rows.len(), error = %e, "activation batch failed");
+            tracing::warn!(records = records.len(), error = %e, "activation batch failed");
             let e = StoreError::from(e);
-            rows.iter().map(|_| Err(e.clone())).collect()
+            records.iter().map(|_| Err(e.clone())).collect()
         }
     }
 }
 
-fn try_insert_batch(conn: &mut Connection, rows: &[ActivationRow]) -> Result<Vec<Result<(), StoreError>>, SqliteError> {
+fn try_insert_batch(
+    conn: &mut Connection,
+    records: &[Arc<Activation>],
+) -> Result<Vec<Result<(), StoreError>>, SqliteError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut results = Vec::with_capacity(rows.len());
+    let mut results = Vec::with_capacity(records.len());
     {
         let mut insert = tx.prepare_cached(INSERT)?;
-        for r in rows {
-            let done = insert.execute(params![r.namespace, r.activation_id, r.name, r.start, r.doc, r.logs]);
-            results.push(done.map(|_| ()).map_err(|e| StoreError::from(SqliteError::from(e))));
+        for a in records {
+            let done = ActivationRow::encode(a).and_then(|r| {
+                insert
+                    .execute(params![r.namespace, r.activation_id, r.name, r.start, r.doc, r.logs])
+                    .map_err(SqliteError::from)
+            });
+            results.push(done.map(|_| ()).map_err(StoreError::from));
         }
     }
     tx.commit()?;
@@ -195,23 +227,30 @@ fn get(conn: &Connection, namespace: &str, id: &str) -> Result<Option<Activation
 
 #[async_trait]
 impl ActivationStore for SqliteStore {
-    async fn store(&self, activation: Arc<Activation>) -> Result<(), StoreError> {
-        let row = ActivationRow::encode(&activation)?;
-        self.inner.writer.store(row).await
+    fn store(&self, activation: Arc<Activation>) -> Durable {
+        self.inner.pending.insert(&activation);
+        let done = self.inner.writer.store(activation);
+        Box::pin(done)
     }
 
     async fn get(&self, namespace: &str, id: ActivationId) -> Result<Option<Activation>, StoreError> {
+        if let Some(a) = self.inner.pending.get(namespace, id) {
+            return Ok(Some(a));
+        }
         let namespace = namespace.to_owned();
         let id = id.to_string();
         Ok(self.inner.readers.read(move |conn| get(conn, &namespace, &id)).await?)
     }
 
     async fn list(&self, query: &ActivationQuery) -> Result<Vec<Activation>, StoreError> {
+        // Records queued before this query are part of its answer.
+        self.inner.writer.flush().await?;
         let q = query.clone();
         Ok(self.inner.readers.read(move |conn| list(conn, &q)).await?)
     }
 
     async fn count(&self, query: &ActivationQuery) -> Result<u64, StoreError> {
+        self.inner.writer.flush().await?;
         let q = query.clone();
         Ok(self.inner.readers.read(move |conn| count(conn, &q)).await?)
     }

@@ -10,9 +10,10 @@
 //! - reads use a small pool of read-only connections on blocking threads (WAL lets them run
 //!   beside the writer);
 //! - every write goes through one read-write connection owned by a dedicated writer thread.
-//!   Activation records are group-committed there: everything queued is written in one
-//!   transaction, then each caller is answered, so `store` returns only once its record is
-//!   committed without a commit per record;
+//!   Activation records are group-committed there: everything queued is encoded and written in
+//!   one transaction, then each caller's `Durable` resolves. Until then a queued record is
+//!   served from memory by `get`, and `list`/`count` wait for the queue, so readers always see
+//!   what was stored (the invoker answers a blocking call before the commit);
 //! - a checkpointer thread copies the WAL into the file in the background, so commits do not
 //!   stall on checkpoints.
 //!
@@ -44,6 +45,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::activations::Pending;
 use crate::checkpoint::Checkpointer;
 pub use crate::error::SqliteError;
 use crate::pool::ReadPool;
@@ -68,6 +70,8 @@ struct Inner {
     path: PathBuf,
     readers: ReadPool,
     writer: Writer,
+    /// Records queued but not committed yet: reads see them (read your writes).
+    pending: Arc<Pending>,
     checkpointer: Checkpointer,
 }
 
@@ -102,11 +106,12 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)?;
         }
         let conn = schema::open_writer(path)?;
-        let writer = Writer::start(conn)?;
+        let pending = Arc::new(Pending::default());
+        let writer = Writer::start(conn, pending.clone())?;
         let checkpointer = Checkpointer::start(path)?;
         tracing::debug!(path = %path.display(), "SQLite store opened");
         let readers = ReadPool::new(path.to_owned(), READERS);
-        Ok(SqliteStore { inner: Arc::new(Inner { path: path.to_owned(), readers, writer, checkpointer }) })
+        Ok(SqliteStore { inner: Arc::new(Inner { path: path.to_owned(), readers, writer, pending, checkpointer }) })
     }
 
     /// The file this store keeps its data in (for logs and diagnostics).

@@ -16,7 +16,12 @@ use parking_lot::Mutex;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::activations::{self, ActivationRow};
+use std::future::Future;
+use std::sync::Arc;
+
+use gust_core::activation::Activation;
+
+use crate::activations::{self, Pending};
 use crate::error::SqliteError;
 
 /// Most messages taken off the channel per round (one transaction of records).
@@ -27,8 +32,8 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
 /// What callers send to the writer thread.
 enum Message {
-    /// An encoded activation record and where to report that it is committed.
-    Activation(ActivationRow, oneshot::Sender<Result<(), StoreError>>),
+    /// An activation record and where to report that it is committed.
+    Activation(Arc<Activation>, oneshot::Sender<Result<(), StoreError>>),
     /// An entity or subject write.
     Job(Job),
     /// Answered once everything queued before it has been written.
@@ -51,19 +56,26 @@ impl fmt::Debug for Writer {
 
 impl Writer {
     /// Starts the thread that owns `conn`.
-    pub(crate) fn start(conn: Connection) -> Result<Writer, SqliteError> {
+    pub(crate) fn start(conn: Connection, pending: Arc<Pending>) -> Result<Writer, SqliteError> {
         // Unbounded is safe: every sender waits for its answer, so the queue never holds more
         // messages than there are callers waiting.
         let (tx, rx) = mpsc::unbounded_channel();
-        let thread = std::thread::Builder::new().name("gust-sqlite-writer".into()).spawn(move || run(conn, rx))?;
+        let thread =
+            std::thread::Builder::new().name("gust-sqlite-writer".into()).spawn(move || run(conn, rx, pending))?;
         Ok(Writer { tx, thread: Mutex::new(Some(thread)) })
     }
 
-    /// Queues an activation record; returns once its batch is committed.
-    pub(crate) async fn store(&self, row: ActivationRow) -> Result<(), StoreError> {
+    /// Queues an activation record now; the future resolves once its batch is committed.
+    pub(crate) fn store(
+        &self,
+        record: Arc<Activation>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
         let (ack, done) = oneshot::channel();
-        self.tx.send(Message::Activation(row, ack)).map_err(|_| StoreError::from(SqliteError::Closed))?;
-        done.await.map_err(|_| StoreError::from(SqliteError::Task("the activation writer stopped".into())))?
+        let queued = self.tx.send(Message::Activation(record, ack));
+        async move {
+            queued.map_err(|_| StoreError::from(SqliteError::Closed))?;
+            done.await.map_err(|_| StoreError::from(SqliteError::Task("the activation writer stopped".into())))?
+        }
     }
 
     /// Runs `f` on the writer connection and returns its result.
@@ -113,7 +125,7 @@ impl Writer {
 }
 
 /// The thread's loop: take a batch, write it, answer, repeat until the channel is closed and empty.
-fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>) {
+fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>, pending: Arc<Pending>) {
     tracing::debug!("SQLite writer thread started");
     let mut batch = Vec::with_capacity(64);
     while let Some(first) = rx.blocking_recv() {
@@ -124,7 +136,7 @@ fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>) {
                 Err(_) => break,
             }
         }
-        if process(&mut conn, &mut batch) {
+        if process(&mut conn, &mut batch, &pending) {
             // Refuse new messages; the ones already queued are still received and written.
             rx.close();
         }
@@ -134,7 +146,7 @@ fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>) {
 
 /// Writes one batch: all records in one transaction, then the jobs, then answers flushes.
 /// Returns whether a shutdown was requested.
-fn process(conn: &mut Connection, batch: &mut Vec<Message>) -> bool {
+fn process(conn: &mut Connection, batch: &mut Vec<Message>, pending: &Pending) -> bool {
     let mut rows = Vec::new();
     let mut acks = Vec::new();
     let mut jobs = Vec::new();
@@ -154,6 +166,7 @@ fn process(conn: &mut Connection, batch: &mut Vec<Message>) -> bool {
     if !rows.is_empty() {
         tracing::trace!(records = rows.len(), "committing activation batch");
         let results = activations::insert_batch(conn, &rows);
+        pending.remove(&rows);
         for (ack, result) in acks.into_iter().zip(results) {
             let _ = ack.send(result);
         }

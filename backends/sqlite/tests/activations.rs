@@ -323,3 +323,18 @@ async fn dropping_the_store_checkpoints_everything_into_the_one_file() {
     let store = open(dir.path());
     assert_eq!(store.get("guest", all[3].activation_id).await.expect("get").as_ref(), Some(&all[3]));
 }
+
+#[tokio::test]
+async fn a_queued_record_is_readable_before_it_is_durable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    let a = record("guest", "guest/hello", 7);
+    let durable = store.store(Arc::new(a.clone()));
+    // Not awaited yet: reads must already see it.
+    assert_eq!(store.get("guest", a.activation_id).await.expect("get"), Some(a.clone()));
+    let q = ActivationQuery { namespace: "guest".into(), limit: 10, ..Default::default() };
+    assert_eq!(store.count(&q).await.expect("count"), 1);
+    assert_eq!(store.list(&q).await.expect("list").len(), 1);
+    durable.await.expect("durable");
+    assert_eq!(store.get("guest", a.activation_id).await.expect("get"), Some(a));
+}
