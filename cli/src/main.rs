@@ -2,6 +2,11 @@
 //! running Gust (or OpenWhisk) API, shaped like `wsk`.
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc instead of glibc's malloc: the activation path allocates many small objects on
+/// several threads, where glibc's arenas and consolidation cost measurably (see bench/).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use gust_cli::{commands, standalone, telemetry};
 
 /// Gust: an OpenWhisk-compatible serverless platform with a WebAssembly fast path.

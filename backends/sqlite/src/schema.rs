@@ -28,7 +28,7 @@ pub(crate) const SCHEMA_VERSION: i64 = 1;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The writer connection's page cache, in KiB (SQLite's default is 2 MiB).
-const WRITER_CACHE_KIB: i64 = -32 * 1024;
+const WRITER_CACHE_KIB: i64 = -2 * 1024;
 
 /// WAL size (pages) at which the writer checkpoints by itself, if the checkpointer fell behind.
 const WRITER_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;

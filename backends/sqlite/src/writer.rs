@@ -10,6 +10,7 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use gust_core::store::StoreError;
 use parking_lot::Mutex;
@@ -26,6 +27,15 @@ use crate::error::SqliteError;
 
 /// Most messages taken off the channel per round (one transaction of records).
 const MAX_BATCH: usize = 8192;
+
+/// A batch of only activation records smaller than this waits [`LINGER`] for company: at
+/// moderate rates one commit then carries several records instead of one. Nobody waits for
+/// it on a request path (callers are answered before their record is durable), and entity
+/// writes and flushes never linger.
+const LINGER_BELOW: usize = 64;
+
+/// How long a small batch of records waits for more.
+const LINGER: Duration = Duration::from_micros(500);
 
 /// A write to run on the writer connection; it answers its caller itself.
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -130,11 +140,10 @@ fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>, pending: 
     let mut batch = Vec::with_capacity(64);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(m) => batch.push(m),
-                Err(_) => break,
-            }
+        drain(&mut rx, &mut batch);
+        if batch.len() < LINGER_BELOW && batch.iter().all(|m| matches!(m, Message::Activation(..))) {
+            std::thread::sleep(LINGER);
+            drain(&mut rx, &mut batch);
         }
         if process(&mut conn, &mut batch, &pending) {
             // Refuse new messages; the ones already queued are still received and written.
@@ -142,6 +151,16 @@ fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>, pending: 
         }
     }
     tracing::debug!("SQLite writer thread stopped");
+}
+
+/// Moves what is queued into `batch`, up to [`MAX_BATCH`].
+fn drain(rx: &mut mpsc::UnboundedReceiver<Message>, batch: &mut Vec<Message>) {
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(m) => batch.push(m),
+            Err(_) => break,
+        }
+    }
 }
 
 /// Writes one batch: all records in one transaction, then the jobs, then answers flushes.
