@@ -54,7 +54,7 @@ pub struct ActivationMessage {
     /// The store revision to load.
     pub revision: String,
     /// Who invoked it.
-    pub user: Identity,
+    pub user: Arc<Identity>,
     /// The activation's id, chosen by the controller.
     #[serde(rename = "activationId")]
     pub activation_id: ActivationId,

@@ -133,7 +133,11 @@ mod tests {
             action: FullyQualifiedName::new("guest", "hello"),
             version: SemVer::INITIAL,
             revision: "1".into(),
-            user: Identity { subject: "guest".into(), namespace: "guest".into(), authkey: GUEST_AUTH.parse().unwrap() },
+            user: std::sync::Arc::new(Identity {
+                subject: "guest".into(),
+                namespace: "guest".into(),
+                authkey: GUEST_AUTH.parse().unwrap(),
+            }),
             activation_id: ActivationId::generate(),
             root_controller: ControllerId("0".into()),
             blocking: true,

@@ -91,7 +91,7 @@ pub(crate) async fn invoke(
         action: fqn,
         version: action.version,
         revision: cached.rev.0.clone(),
-        user: (*caller).clone(),
+        user: caller.clone(),
         activation_id,
         root_controller: cfg.id.clone(),
         blocking,
