@@ -98,8 +98,7 @@ mod tests {
     use super::*;
 
     fn from(vars: &[(&str, &str)]) -> Context {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Context::from_lookup(|name| vars.get(name).cloned())
     }
 

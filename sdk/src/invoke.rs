@@ -66,9 +66,7 @@ pub(crate) fn error_result(message: impl Into<String>) -> Value {
 fn result_object<R: Serialize>(result: &R) -> Value {
     match serde_json::to_value(result) {
         Ok(object @ Value::Object(_)) => object,
-        Ok(other) => {
-            error_result(format!("the action returned {}, not a JSON object", kind(&other)))
-        }
+        Ok(other) => error_result(format!("the action returned {}, not a JSON object", kind(&other))),
         Err(e) => error_result(format!("cannot serialize the action's result: {e}")),
     }
 }

@@ -75,8 +75,7 @@ fn each_line_gets_one_result_line() {
 fn parameter_errors_do_not_stop_the_loop() {
     let mut results = Vec::new();
     let typed = |n: u32| Ok::<_, Infallible>(json!({ "n": n }));
-    let served =
-        serve(typed, "{\"value\":\"x\"}\n{\"value\":3}\n".as_bytes(), &mut results, |_, _| {});
+    let served = serve(typed, "{\"value\":\"x\"}\n{\"value\":3}\n".as_bytes(), &mut results, |_, _| {});
     assert!(served.is_ok());
     let text = String::from_utf8(results).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
