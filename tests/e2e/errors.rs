@@ -174,7 +174,7 @@ async fn malformed_bodies_are_refused() {
     assert_error(
         &r,
         StatusCode::BAD_REQUEST,
-        "The request content was malformed:\nThe specified runtime 'cobol:85' is not supported by this platform. Valid values are: 'wasm:wasip1'.",
+        "The request content was malformed:\nThe specified runtime 'cobol:85' is not supported by this platform. Valid values are: 'wasm:wasip1', 'nodejs:18', 'python:3.11', 'native', 'blackbox'.",
     );
 
     api.create_wasm("echo", "echo", json!({})).await;
