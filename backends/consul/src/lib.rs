@@ -1,0 +1,1 @@
+//! gust-consul (being built).

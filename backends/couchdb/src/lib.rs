@@ -1,0 +1,1 @@
+//! gust-couchdb (being built).

@@ -1,0 +1,1 @@
+//! gust-kafka (being built).
