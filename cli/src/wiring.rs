@@ -62,6 +62,7 @@ pub struct Embedded {
     /// Why Docker is not in use, if it is not.
     pub docker_problem: Option<String>,
     manifest: RuntimeManifest,
+    wasm_instances: u32,
 }
 
 impl std::fmt::Debug for Embedded {
@@ -120,6 +121,7 @@ pub async fn embedded(settings: &EmbeddedSettings) -> Result<Embedded, WiringErr
         docker,
         docker_problem,
         manifest,
+        wasm_instances: settings.wasm_instances,
     })
 }
 
@@ -162,6 +164,7 @@ impl Embedded {
         };
         let mut config = ControllerConfig::new(ControllerId("0".into()));
         config.manifest = self.manifest.clone();
+        config.wasm_slots_per_invoker = u64::from(self.wasm_instances);
         (config, services)
     }
 

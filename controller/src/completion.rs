@@ -24,10 +24,20 @@ pub(crate) struct Waiter<'a> {
 }
 
 impl Waiter<'_> {
-    /// The record, or `None` if `wait` passed first.
-    pub(crate) async fn wait(mut self, wait: std::time::Duration) -> Option<Arc<Activation>> {
-        let rx = self.rx.take()?;
-        tokio::time::timeout(wait, rx).await.ok().and_then(Result::ok)
+    /// The record, if it comes within `wait`; may be called again after a `None`.
+    pub(crate) async fn wait(&mut self, wait: std::time::Duration) -> Option<Arc<Activation>> {
+        let rx = self.rx.as_mut()?;
+        match tokio::time::timeout(wait, rx).await {
+            Ok(Ok(record)) => {
+                self.rx = None;
+                Some(record)
+            }
+            Ok(Err(_)) => {
+                self.rx = None;
+                None
+            }
+            Err(_) => None,
+        }
     }
 }
 
@@ -66,10 +76,13 @@ pub(crate) async fn consume(bus: Arc<dyn MessageBus>, id: ControllerId, state: c
     loop {
         match consumer.next().await {
             Ok(Some(d)) => {
-                if let BusMessage::Ack(ack) = d.message
-                    && let Some(record) = ack.result
-                {
-                    state.0.completions.complete(record);
+                if let BusMessage::Ack(ack) = d.message {
+                    if ack.completed {
+                        state.0.balancer.release(ack.activation_id);
+                    }
+                    if let Some(record) = ack.result {
+                        state.0.completions.complete(record);
+                    }
                 }
                 d.receipt.commit();
             }
@@ -79,5 +92,16 @@ pub(crate) async fn consume(bus: Arc<dyn MessageBus>, id: ControllerId, state: c
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
         }
+    }
+}
+
+/// Releases, once a second, the capacity of activations whose completion never came (an
+/// invoker that died with them): OpenWhisk's forced completion. Stops with the controller.
+pub(crate) async fn expire(state: std::sync::Weak<crate::state::Inner>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Some(inner) = state.upgrade() else { return };
+        inner.balancer.expire();
     }
 }

@@ -41,16 +41,19 @@ pub const MAX_BODY_BYTES: usize = 50 << 20;
 /// Must be called inside a tokio runtime.
 pub fn start(config: ControllerConfig, services: ControllerServices) -> AppState {
     let actions = cache::ActionCache::new(config.action_cache_ttl);
+    let balancer = balancer::LoadBalancer::new(config.controllers, config.wasm_slots_per_invoker);
     let state = AppState(Arc::new(state::Inner {
         config,
         services,
         auth: auth::AuthCache::default(),
         actions,
         completions: completion::Completions::default(),
+        balancer,
     }));
     let bus = state.0.services.bus.clone();
     let id = state.0.config.id.clone();
     tokio::spawn(completion::consume(bus, id, state.clone()));
+    tokio::spawn(completion::expire(Arc::downgrade(&state.0)));
     state
 }
 

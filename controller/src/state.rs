@@ -13,6 +13,7 @@ use gust_core::registry::InvokerRegistry;
 use gust_core::store::{ActivationStore, EntityStore, SubjectStore};
 
 use crate::auth::AuthCache;
+use crate::balancer::LoadBalancer;
 use crate::cache::ActionCache;
 use crate::completion::Completions;
 
@@ -36,6 +37,10 @@ pub struct ControllerConfig {
     /// How long a cached action may be served before it is read again (other controllers
     /// may have changed it).
     pub action_cache_ttl: Duration,
+    /// Controllers sharing the invokers: each counts 1/N of every invoker's capacity.
+    pub controllers: u64,
+    /// WebAssembly instance slots an invoker offers (its concurrent Wasm activations).
+    pub wasm_slots_per_invoker: u64,
 }
 
 impl ControllerConfig {
@@ -50,6 +55,8 @@ impl ControllerConfig {
             parameters_max: 1 << 20,
             exec_max: 48 << 20,
             action_cache_ttl: Duration::from_secs(5),
+            controllers: 1,
+            wasm_slots_per_invoker: 256,
         }
     }
 }
@@ -93,4 +100,5 @@ pub(crate) struct Inner {
     pub(crate) auth: AuthCache,
     pub(crate) actions: ActionCache,
     pub(crate) completions: Completions,
+    pub(crate) balancer: LoadBalancer,
 }

@@ -1,7 +1,6 @@
 //! `POST .../actions/{rest}`: invoke an action, blocking or not.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -9,6 +8,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gust_core::activation::{Activation, ActivationStatus};
+use gust_core::exec::WASM_KIND;
 use gust_core::ids::{ActivationId, TransactionId};
 use gust_core::messages::{ActivationMessage, BusMessage};
 use serde_json::{Map, Value, json};
@@ -17,7 +17,7 @@ use tracing::Instrument;
 use super::QueryMap;
 use super::actions;
 use crate::auth::Caller;
-use crate::balancer;
+use crate::balancer::{self, Capacity};
 use crate::error::{ApiError, ApiResult};
 use crate::extract;
 use crate::state::AppState;
@@ -78,12 +78,17 @@ pub(crate) async fn invoke(
         args.extend(p);
     }
 
+    let capacity = if action.exec.kind() == WASM_KIND {
+        Capacity::WasmSlot
+    } else {
+        Capacity::Memory(u64::from(action.limits.memory))
+    };
     let invokers = st.0.services.registry.healthy();
-    let order = balancer::probe_order(&caller.namespace, &fqn.doc_id(), invokers.len());
-    let invoker = order
-        .first()
-        .and_then(|&i| invokers.get(i))
-        .ok_or_else(|| ApiError::Unavailable("No invokers available".into()))?;
+    let placement =
+        st.0.balancer
+            .schedule(&invokers, &caller.namespace, &fqn.doc_id(), capacity)
+            .ok_or_else(|| ApiError::Unavailable("No invokers available".into()))?;
+    let hold = balancer::completion_timeout(Duration::from_millis(action.limits.timeout));
 
     let activation_id = ActivationId::generate();
     let msg = ActivationMessage {
@@ -99,8 +104,15 @@ pub(crate) async fn invoke(
         init_args,
         cause: None,
     };
-    let span = tracing::info_span!("invoke", %activation_id, action = %msg.action, invoker = %invoker.id, blocking);
-    dispatch(&st, msg, &invoker.id.topic(), wait, result_only).instrument(span).await
+    let invoker = placement.invoker;
+    let span = tracing::info_span!("invoke", %activation_id, action = %msg.action, %invoker, blocking);
+    st.0.balancer.track(activation_id, invoker, capacity, hold);
+    let answer = dispatch(&st, msg, &invoker.topic(), wait, result_only).instrument(span).await;
+    if answer.is_err() {
+        // Never published: nothing will complete it.
+        st.0.balancer.release(activation_id);
+    }
+    answer
 }
 
 /// Publishes the activation and, for a blocking call, waits for its record.
@@ -122,18 +134,26 @@ async fn dispatch(
         .map_err(|e| ApiError::Unavailable(format!("The activation could not be queued: {e}")))?;
     tracing::debug!("Activation published.");
 
-    let Some(waiter) = waiter else {
+    let Some(mut waiter) = waiter else {
         return Ok(accepted(activation_id));
     };
-    let record = match waiter.wait(Duration::from_millis(wait)).await {
-        Some(r) => r,
-        // The ack may have been lost; the record may still be there.
-        None => match st.0.services.activations.get(&namespace, activation_id).await {
-            Ok(Some(r)) => Arc::new(r),
-            _ => return Ok(accepted(activation_id)),
-        },
-    };
-    Ok(finished(&record, result_only))
+    // The result normally comes on the completion topic; should that ack be lost (a
+    // controller restart between, a bus hiccup), the store is polled as a fallback.
+    let deadline = Instant::now() + Duration::from_millis(wait);
+    let mut poll = Duration::from_secs(1);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if let Some(record) = waiter.wait(poll.min(left)).await {
+            return Ok(finished(&record, result_only));
+        }
+        if let Ok(Some(r)) = st.0.services.activations.get(&namespace, activation_id).await {
+            return Ok(finished(&r, result_only));
+        }
+        if Instant::now() >= deadline {
+            return Ok(accepted(activation_id));
+        }
+        poll = (poll * 2).min(Duration::from_secs(8));
+    }
 }
 
 fn with_id(mut resp: Response, id: ActivationId) -> Response {
