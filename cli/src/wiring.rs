@@ -183,6 +183,9 @@ impl Embedded {
                 executors.push(Arc::new(DockerUnavailable { kinds, reason }));
             }
         }
-        (InvokerConfig::new(InvokerId(0)), services, executors)
+        let mut config = InvokerConfig::new(InvokerId(0));
+        // The controller reads the same SQLite store: a queued record is already readable.
+        config.answer_before_durable = true;
+        (config, services, executors)
     }
 }

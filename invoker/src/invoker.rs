@@ -31,12 +31,24 @@ pub struct InvokerConfig {
     pub api_host: Option<String>,
     /// Action revisions kept prepared.
     pub prepared_capacity: usize,
+    /// Answer a blocking caller as soon as the record is queued in the activation store,
+    /// before it is durable. Right when the controller reads the same store instance (one
+    /// process: the queued record is readable at once); a distributed invoker waits for
+    /// durability first, so a controller that reads the record right after the answer finds it.
+    pub answer_before_durable: bool,
 }
 
 impl InvokerConfig {
     /// Defaults for invoker `id`.
     pub fn new(id: InvokerId) -> Self {
-        Self { id, user_memory_mb: 2048, max_concurrent: 256, api_host: None, prepared_capacity: 4096 }
+        Self {
+            id,
+            user_memory_mb: 2048,
+            max_concurrent: 256,
+            api_host: None,
+            prepared_capacity: 4096,
+            answer_before_durable: false,
+        }
     }
 }
 
@@ -145,8 +157,13 @@ impl Invoker {
             // Queued, the record is readable at once; the caller is answered before the write
             // is durable, and the message is committed only after it is.
             let durable = self.services.activations.store(record.clone());
-            self.acknowledge(&msg, record.clone()).await;
-            self.persist(&record, durable).await;
+            if self.config.answer_before_durable {
+                self.acknowledge(&msg, record.clone()).await;
+                self.persist(&record, durable).await;
+            } else {
+                self.persist(&record, durable).await;
+                self.acknowledge(&msg, record.clone()).await;
+            }
             receipt.commit();
         }
         .instrument(span)
