@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod props;
 pub mod standalone;
 pub mod telemetry;

@@ -24,7 +24,8 @@ pub fn manifest() -> Result<RuntimeManifest, WiringError> {
 }
 
 /// Whether to use Docker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DockerMode {
     /// Use Docker when its daemon answers; otherwise Docker actions fail with a clear error.
     Auto,

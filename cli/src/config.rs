@@ -1,0 +1,246 @@
+//! The configuration file of the distributed roles (`gust controller`, `gust invoker`): one
+//! TOML file for a whole deployment, every section with defaults, unknown keys refused, and
+//! the settings that differ per process overridable by flags and `GUST_*` variables.
+//! `gust.sample.toml` at the repository root documents every key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::standalone::parse_duration;
+use crate::wiring::DockerMode;
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map_err(serde::de::Error::custom)
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GustConfig {
+    /// `[controller]`.
+    #[serde(default)]
+    pub controller: ControllerSection,
+    /// `[invoker]`.
+    #[serde(default)]
+    pub invoker: InvokerSection,
+    /// `[couchdb]`: subjects, entities, activations.
+    #[serde(default)]
+    pub couchdb: CouchSection,
+    /// `[kafka]`: the bus.
+    #[serde(default)]
+    pub kafka: KafkaSection,
+    /// `[consul]`: the invoker registry.
+    #[serde(default)]
+    pub consul: ConsulSection,
+    /// `[[subjects]]`: credentials a controller makes sure exist when it starts.
+    #[serde(default)]
+    pub subjects: Vec<SubjectSection>,
+}
+
+/// `[controller]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControllerSection {
+    /// Its id: completions for its requests come on `completed{id}`. Unique per controller.
+    pub id: String,
+    /// Where the REST API listens.
+    pub listen: SocketAddr,
+    /// How many controllers share the invokers (each counts 1/N of their capacity).
+    pub controllers: u64,
+    /// Where precompiled Wasm modules are cached (create-time validation).
+    pub data_dir: PathBuf,
+    /// Wasm instance slots of each invoker (match the invokers' `wasm_instances`).
+    pub wasm_slots_per_invoker: u64,
+}
+
+impl Default for ControllerSection {
+    fn default() -> Self {
+        Self {
+            id: "0".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 3233)),
+            controllers: 1,
+            data_dir: PathBuf::from("/var/tmp/gust/controller"),
+            wasm_slots_per_invoker: 256,
+        }
+    }
+}
+
+/// `[invoker]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InvokerSection {
+    /// A fixed id (topic `invoker{id}`); without one, an id is claimed from Consul for `name`.
+    pub id: Option<u32>,
+    /// A stable name for the claimed id [default: the host name].
+    pub name: Option<String>,
+    /// Memory for action containers, MB.
+    pub user_memory_mb: u64,
+    /// WebAssembly activations at once.
+    pub wasm_instances: u32,
+    /// Docker for container actions.
+    pub docker: DockerMode,
+    /// Idle time before a warm container is paused.
+    #[serde(deserialize_with = "duration")]
+    pub pause_grace: Duration,
+    /// Paused time before a container is removed.
+    #[serde(deserialize_with = "duration")]
+    pub idle_timeout: Duration,
+    /// Keep the runtime manifest's stem cells started.
+    pub prewarm: bool,
+    /// Where the compiled-module cache lives.
+    pub data_dir: PathBuf,
+    /// What actions see as `__OW_API_HOST`.
+    pub api_host: Option<String>,
+}
+
+impl Default for InvokerSection {
+    fn default() -> Self {
+        Self {
+            id: None,
+            name: None,
+            user_memory_mb: 2048,
+            wasm_instances: 256,
+            docker: DockerMode::Auto,
+            pause_grace: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(600),
+            prewarm: true,
+            data_dir: PathBuf::from("/var/tmp/gust/invoker"),
+            api_host: None,
+        }
+    }
+}
+
+/// `[couchdb]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CouchSection {
+    /// The server.
+    pub url: String,
+    /// Basic-auth user, if the server needs one.
+    pub username: Option<String>,
+    /// Basic-auth password.
+    pub password: Option<String>,
+    /// Database name prefix (`<prefix>whisks`, `<prefix>activations`, `<prefix>subjects`).
+    pub prefix: String,
+}
+
+impl Default for CouchSection {
+    fn default() -> Self {
+        Self { url: "http://127.0.0.1:5984".into(), username: None, password: None, prefix: "gust_".into() }
+    }
+}
+
+/// `[kafka]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaSection {
+    /// Bootstrap brokers, comma separated.
+    pub brokers: String,
+}
+
+impl Default for KafkaSection {
+    fn default() -> Self {
+        Self { brokers: "127.0.0.1:9092".into() }
+    }
+}
+
+/// `[consul]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsulSection {
+    /// The agent.
+    pub url: String,
+    /// This deployment's name (several can share one Consul).
+    pub cluster: String,
+    /// The invokers' health-check TTL: a silent invoker is dropped after about this long.
+    #[serde(deserialize_with = "duration")]
+    pub ttl: Duration,
+    /// An ACL token, if the agent needs one.
+    pub token: Option<String>,
+}
+
+impl Default for ConsulSection {
+    fn default() -> Self {
+        Self { url: "http://127.0.0.1:8500".into(), cluster: "gust".into(), ttl: Duration::from_secs(10), token: None }
+    }
+}
+
+/// `[[subjects]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectSection {
+    /// The namespace the key acts in.
+    pub namespace: String,
+    /// `UUID:KEY`.
+    pub auth: String,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong (with the line).
+        message: String,
+    },
+}
+
+impl GustConfig {
+    /// Reads `path`, or the defaults when there is no file.
+    pub fn load(path: Option<&Path>) -> Result<GustConfig, ConfigError> {
+        let Some(path) = path else { return Ok(GustConfig::default()) };
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        Self::parse(&text).map_err(|message| ConfigError::Invalid { path: path.display().to_string(), message })
+    }
+
+    /// Parses the text of a configuration file.
+    pub fn parse(text: &str) -> Result<GustConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_configuration_parses() {
+        let sample = include_str!("../../gust.sample.toml");
+        let c = GustConfig::parse(sample).unwrap();
+        assert_eq!(c.controller.listen.port(), 3233);
+        assert_eq!(c.consul.ttl, Duration::from_secs(10));
+        assert_eq!(c.subjects.len(), 1);
+    }
+
+    #[test]
+    fn an_empty_file_is_all_defaults() {
+        let c = GustConfig::parse("").unwrap();
+        assert_eq!(c.kafka.brokers, "127.0.0.1:9092");
+        assert_eq!(c.invoker.pause_grace, Duration::from_secs(10));
+        assert!(c.invoker.id.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_with_the_line() {
+        let e = GustConfig::parse("[kafka]\nbroker = \"x\"\n").unwrap_err();
+        assert!(e.contains("unknown field `broker`"), "{e}");
+        let e = GustConfig::parse("[consul]\nttl = \"soon\"\n").unwrap_err();
+        assert!(e.contains("not a duration"), "{e}");
+    }
+}
