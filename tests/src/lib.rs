@@ -6,6 +6,8 @@
 //! `tests/actions` (`spin`, `hog`, `chatty`, `garbage`, `scalar`, `fail`, `crash`, `sleep`,
 //! `exit`), all built for wasm32-wasip1 by `cargo` the first time a test asks for one.
 
+pub mod cluster;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -436,4 +438,20 @@ pub fn zip_b64(files: &[(&str, &str)]) -> String {
         z.finish().unwrap_or_else(|e| panic!("zip: {e}"));
     }
     base64::engine::general_purpose::STANDARD.encode(buf.into_inner())
+}
+
+/// `n` random lowercase letters and digits (names that Docker, Kafka and CouchDB all accept).
+pub fn random_lower(n: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let mut x = seed ^ u128::from(std::process::id()) << 64;
+    (0..n)
+        .map(|_| {
+            // xorshift: enough to keep concurrent tests apart.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            CHARS[(x % CHARS.len() as u128) as usize] as char
+        })
+        .collect()
 }

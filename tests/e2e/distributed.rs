@@ -1,0 +1,148 @@
+//! Distributed Gust with real processes: controllers and invokers on Kafka, CouchDB and
+//! Consul. Nothing accepted is lost when an invoker or a controller dies, and Consul keeps
+//! the set of invokers honest. (Tests that stop a shared service are in tests/disruptive.)
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use gust_tests::cluster::Cluster;
+use gust_tests::{Api, annotation};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Sends `n` non-blocking invokes of `action` through `api`, `width` at a time, calling
+/// `during(k)` once `k` have been accepted; returns the accepted ids.
+async fn burst(api: &Api, action: &str, n: usize, width: usize, at: usize, during: impl FnOnce()) -> Vec<String> {
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let mut during = Some(during);
+    let mut ids = Vec::with_capacity(n);
+    let mut results = stream::iter(0..n)
+        .map(|i| {
+            let api = api.clone();
+            let accepted = accepted.clone();
+            async move {
+                let r = api.invoke(action, "", &json!({"i": i, "ms": 20})).await;
+                if r.status == StatusCode::ACCEPTED {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    r.body["activationId"].as_str().map(str::to_owned)
+                } else {
+                    None
+                }
+            }
+        })
+        .buffer_unordered(width);
+    while let Some(id) = results.next().await {
+        ids.extend(id);
+        if accepted.load(Ordering::SeqCst) >= at
+            && let Some(f) = during.take()
+        {
+            f();
+        }
+    }
+    ids
+}
+
+/// Waits until every id in `ids` has a record in CouchDB; asserts there is nothing else.
+async fn all_stored(c: &Cluster, ids: &[String], within: Duration) {
+    let want: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let t = Instant::now();
+    loop {
+        let stored = c.stored_activation_ids().await;
+        let missing = want.iter().filter(|id| !stored.contains_key(**id)).count();
+        if missing == 0 {
+            let extra: Vec<&String> = stored.keys().filter(|k| !want.contains(k.as_str())).collect();
+            assert!(extra.is_empty(), "records of activations nobody accepted: {extra:?}");
+            assert!(stored.values().all(|&n| n == 1));
+            eprintln!("all {} accepted activations stored after {:?}", ids.len(), t.elapsed());
+            return;
+        }
+        assert!(t.elapsed() < within, "{missing} of {} accepted activations have no record\n{}", ids.len(), c.logs());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_controllers_and_two_invokers_serve_wasm_and_docker_actions() {
+    let c = Cluster::start(2, 2, "prewarm = false").await;
+    let (a0, a1) = (c.api(0), c.api(1));
+    a0.create_wasm("hello", "hello", json!({})).await;
+    for (i, api) in [&a0, &a1].into_iter().enumerate() {
+        for n in 0..10 {
+            let r = api.invoke("hello", "blocking=true&result=true", &json!({"name": format!("{i}-{n}")})).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}\n{}", r.body, c.logs());
+            assert_eq!(r.body, json!({"greeting": format!("Hello, {i}-{n}!")}));
+        }
+    }
+    a1.create("node", json!({"kind": "nodejs:18", "code": "function main(p) { return {node: p.x}; }"}), json!({}))
+        .await;
+    let r = a0.invoke("node", "blocking=true", &json!({"x": 7})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}\n{}", r.body, c.logs());
+    assert_eq!(r.body["response"]["result"], json!({"node": 7}));
+    assert!(annotation(&r.body, "initTime").is_some());
+    // The record is in CouchDB: the other controller reads it.
+    let id = r.body["activationId"].as_str().unwrap();
+    let got = a1.get(&format!("/api/v1/namespaces/_/activations/{id}")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body["response"]["result"], json!({"node": 7}));
+    let listed = a1.get("/api/v1/namespaces/_/actions").await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_invoker_killed_half_way_loses_no_accepted_activation() {
+    let mut c = Cluster::start(1, 2, "docker = \"off\"").await;
+    let api = c.api(0);
+    api.create_wasm("sleep", "sleep", json!({})).await;
+    let mut killed = false;
+    let ids = {
+        let c_ref = &mut c;
+        let ids = burst(&api, "sleep", 2000, 32, 1000, || {
+            c_ref.kill_invoker(0);
+            killed = true;
+        })
+        .await;
+        c_ref.restart_invoker(0);
+        ids
+    };
+    assert!(killed, "the invoker was killed during the burst");
+    eprintln!("{} of 2000 invokes accepted", ids.len());
+    assert!(ids.len() > 1900, "Consul and the balancer keep accepting: {}", ids.len());
+    all_stored(&c, &ids, Duration::from_secs(180)).await;
+}
+
+#[tokio::test]
+async fn a_stopped_invoker_drops_out_and_new_work_goes_to_the_other() {
+    let mut c = Cluster::start(1, 2, "docker = \"off\"").await;
+    let api = c.api(0);
+    api.create_wasm("echo", "echo", json!({})).await;
+    c.kill_invoker(1);
+    let gone = c.await_healthy(1, Duration::from_secs(30)).await;
+    eprintln!("Consul dropped the killed invoker after {gone:?} (TTL 2 s)");
+    assert!(gone < Duration::from_secs(8), "dropped within about its TTL: {gone:?}");
+    let t = Instant::now();
+    for i in 0..50 {
+        let r = api.invoke("echo", "blocking=true&result=true&timeout=5000", &json!({"i": i})).await;
+        assert_eq!(r.status, StatusCode::OK, "{i}: {:?}", r.body);
+    }
+    assert!(t.elapsed() < Duration::from_secs(20), "no call waited on the dead invoker: {:?}", t.elapsed());
+}
+
+#[tokio::test]
+async fn a_controller_killed_during_a_burst_loses_no_accepted_activation() {
+    let mut c = Cluster::start(2, 1, "docker = \"off\"").await;
+    let api = c.api(0);
+    api.create_wasm("sleep", "sleep", json!({})).await;
+    let ids = {
+        let c_ref = &mut c;
+        burst(&api, "sleep", 600, 32, 300, || c_ref.kill_controller(0)).await
+    };
+    eprintln!("{} of 600 invokes accepted before the controller died", ids.len());
+    assert!(ids.len() >= 300);
+    all_stored(&c, &ids, Duration::from_secs(120)).await;
+    // The surviving controller serves.
+    let r = c.api(1).invoke("sleep", "blocking=true&result=true", &json!({"ms": 1})).await;
+    assert_eq!(r.body, json!({"slept": 1}));
+}
