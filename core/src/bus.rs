@@ -193,6 +193,42 @@ impl BusConsumer for InProcessConsumer {
     }
 }
 
+/// A bus whose topic and consumer-group names all start with a prefix, so that several
+/// deployments (or test runs) can share one broker without meeting (OpenWhisk's
+/// `whisk.kafka.topics.prefix`).
+pub struct PrefixedBus {
+    inner: Arc<dyn MessageBus>,
+    prefix: String,
+}
+
+impl fmt::Debug for PrefixedBus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrefixedBus").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+impl PrefixedBus {
+    /// `inner` with every name prefixed by `prefix` (empty: unchanged).
+    pub fn new(inner: Arc<dyn MessageBus>, prefix: impl Into<String>) -> Self {
+        Self { inner, prefix: prefix.into() }
+    }
+}
+
+#[async_trait]
+impl MessageBus for PrefixedBus {
+    async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError> {
+        self.inner.publish(&format!("{}{topic}", self.prefix), message).await
+    }
+
+    async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
+        self.inner.subscribe(&format!("{}{topic}", self.prefix), &format!("{}{group}", self.prefix)).await
+    }
+
+    fn close(&self) {
+        self.inner.close();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +254,22 @@ mod tests {
         bus.publish("health", ping(2)).await.unwrap();
         assert_eq!(a.next().await.unwrap().unwrap().message, ping(2));
         assert_eq!(b.next().await.unwrap().unwrap().message, ping(2));
+    }
+
+    #[tokio::test]
+    async fn a_prefixed_bus_keeps_deployments_apart() {
+        let shared: Arc<dyn MessageBus> = Arc::new(InProcessBus::new());
+        let a = PrefixedBus::new(shared.clone(), "a.");
+        let b = PrefixedBus::new(shared.clone(), "b.");
+        let mut ca = a.subscribe("invoker0", "invoker0").await.unwrap();
+        let mut cb = b.subscribe("invoker0", "invoker0").await.unwrap();
+        a.publish("invoker0", ping(7)).await.unwrap();
+        assert_eq!(ca.next().await.unwrap().unwrap().message, ping(7));
+        let mut raw = shared.subscribe("a.invoker0", "other").await.unwrap();
+        b.publish("invoker0", ping(8)).await.unwrap();
+        assert_eq!(cb.next().await.unwrap().unwrap().message, ping(8));
+        shared.publish("a.invoker0", ping(9)).await.unwrap();
+        assert_eq!(raw.next().await.unwrap().unwrap().message, ping(9));
     }
 
     #[tokio::test]
