@@ -9,6 +9,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod props;
+pub mod roles;
 pub mod standalone;
 pub mod telemetry;
 pub mod wiring;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 /// several threads, where glibc's arenas and consolidation cost measurably (see bench/).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use gust_cli::{commands, standalone, telemetry};
+use gust_cli::{commands, roles, standalone, telemetry};
 
 /// Gust: an OpenWhisk-compatible serverless platform with a WebAssembly fast path.
 #[derive(Debug, Parser)]
@@ -23,6 +23,10 @@ struct Cli {
 enum Command {
     /// Run controller and invoker in one process on embedded parts (SQLite, in-process bus).
     Standalone(standalone::StandaloneArgs),
+    /// Run a controller of a distributed deployment (CouchDB, Kafka, Consul).
+    Controller(roles::ControllerArgs),
+    /// Run an invoker of a distributed deployment (CouchDB, Kafka, Consul).
+    Invoker(roles::InvokerArgs),
     #[command(flatten)]
     Client(commands::ClientCommand),
 }
@@ -34,6 +38,14 @@ async fn main() -> std::process::ExitCode {
         Command::Standalone(args) => {
             telemetry::init(cli.global.verbose);
             standalone::run(args).await
+        }
+        Command::Controller(args) => {
+            telemetry::init(cli.global.verbose);
+            roles::controller(args).await
+        }
+        Command::Invoker(args) => {
+            telemetry::init(cli.global.verbose);
+            roles::invoker(args).await
         }
         Command::Client(cmd) => commands::run(cmd, &cli.global).await,
     };

@@ -190,3 +190,83 @@ impl Embedded {
         (config, services, executors)
     }
 }
+
+/// Everything a distributed role runs on: CouchDB for every store, Kafka for the bus (with
+/// the cluster's topic prefix), Consul for the invoker registry.
+pub struct Distributed {
+    /// The CouchDB store behind the three store seams (closed on shutdown).
+    pub store: Arc<gust_couchdb::CouchStore>,
+    /// The Kafka bus (closed on shutdown: consumers stop, uncommitted work stays in Kafka).
+    pub bus: Arc<dyn MessageBus>,
+    /// The Consul registry.
+    pub registry: Arc<gust_consul::ConsulRegistry>,
+    /// The runtime kinds.
+    pub manifest: RuntimeManifest,
+}
+
+impl std::fmt::Debug for Distributed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Distributed").finish_non_exhaustive()
+    }
+}
+
+/// Why a distributed role could not reach its services.
+#[derive(Debug, thiserror::Error)]
+pub enum ServicesError {
+    /// CouchDB.
+    #[error("CouchDB at {url}: {source}")]
+    CouchDb {
+        /// Where.
+        url: String,
+        /// Why.
+        source: gust_couchdb::CouchError,
+    },
+    /// Kafka.
+    #[error("Kafka at {brokers}: {source}")]
+    Kafka {
+        /// Where.
+        brokers: String,
+        /// Why.
+        source: gust_kafka::KafkaError,
+    },
+    /// Consul.
+    #[error("Consul at {url}: {source}")]
+    Consul {
+        /// Where.
+        url: String,
+        /// Why.
+        source: gust_consul::ConsulError,
+    },
+    /// The manifest.
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+}
+
+/// Connects to the services of `config`; `client` names this process to Kafka.
+pub async fn distributed(config: &crate::config::GustConfig, client: &str) -> Result<Distributed, ServicesError> {
+    let manifest = manifest()?;
+    let c = &config.couchdb;
+    let mut couch = gust_couchdb::CouchConfig::new(c.url.clone()).with_db_prefix(c.prefix.clone());
+    if let (Some(u), Some(p)) = (&c.username, &c.password) {
+        couch = couch.with_credentials(u.clone(), p.clone());
+    }
+    let store = gust_couchdb::CouchStore::open(couch)
+        .await
+        .map_err(|source| ServicesError::CouchDb { url: c.url.clone(), source })?;
+    let mut kafka = gust_kafka::KafkaConfig::new(config.kafka.brokers.clone());
+    kafka.client_id = client.to_owned();
+    let bus = gust_kafka::KafkaBus::connect(kafka)
+        .await
+        .map_err(|source| ServicesError::Kafka { brokers: config.kafka.brokers.clone(), source })?;
+    // Topics and groups carry the cluster's name: deployments sharing a broker never meet.
+    let bus: Arc<dyn MessageBus> =
+        Arc::new(gust_core::bus::PrefixedBus::new(Arc::new(bus), format!("{}.", config.consul.cluster)));
+    let mut consul = gust_consul::ConsulConfig::for_cluster(config.consul.cluster.clone());
+    consul.url = config.consul.url.clone();
+    consul.ttl = config.consul.ttl;
+    consul.token = config.consul.token.clone();
+    let registry = gust_consul::ConsulRegistry::connect(consul)
+        .await
+        .map_err(|source| ServicesError::Consul { url: config.consul.url.clone(), source })?;
+    Ok(Distributed { store: Arc::new(store), bus, registry: Arc::new(registry), manifest })
+}

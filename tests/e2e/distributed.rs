@@ -24,7 +24,8 @@ async fn burst(api: &Api, action: &str, n: usize, width: usize, at: usize, durin
             let api = api.clone();
             let accepted = accepted.clone();
             async move {
-                let r = api.invoke(action, "", &json!({"i": i, "ms": 20})).await;
+                // A controller that died answers nothing: that invoke was not accepted.
+                let r = api.try_invoke(action, "", &json!({"i": i, "ms": 20})).await?;
                 if r.status == StatusCode::ACCEPTED {
                     accepted.fetch_add(1, Ordering::SeqCst);
                     r.body["activationId"].as_str().map(str::to_owned)

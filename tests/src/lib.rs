@@ -266,6 +266,24 @@ impl Api {
 
     /// Any request; `body` is sent as-is with `content_type` when given.
     pub async fn raw(&self, method: Method, path: &str, content_type: Option<&str>, body: Option<Vec<u8>>) -> Resp {
+        self.try_raw(method, path, content_type, body).await.unwrap_or_else(|e| panic!("request {path}: {e}"))
+    }
+
+    /// Invokes like [`Api::invoke`], but a server that is gone is `None` instead of a panic.
+    pub async fn try_invoke(&self, name: &str, query: &str, params: &Value) -> Option<Resp> {
+        let body = serde_json::to_vec(params).unwrap_or_default();
+        let path = format!("/api/v1/namespaces/_/actions/{name}?{query}");
+        self.try_raw(Method::POST, &path, Some("application/json"), Some(body)).await.ok()
+    }
+
+    /// Any request, with transport errors returned.
+    pub async fn try_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Resp, reqwest::Error> {
         let mut rb = self.client.request(method, format!("{}{path}", self.base));
         if let Some((u, k)) = &self.auth {
             rb = rb.basic_auth(u, Some(k));
@@ -276,13 +294,13 @@ impl Api {
         if let Some(b) = body {
             rb = rb.body(b);
         }
-        let r = rb.send().await.unwrap_or_else(|e| panic!("request {path}: {e}"));
+        let r = rb.send().await?;
         let status = r.status();
         let headers = r.headers().clone();
-        let bytes = r.bytes().await.unwrap_or_default();
+        let bytes = r.bytes().await?;
         let body =
             serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        Resp { status, headers, body }
+        Ok(Resp { status, headers, body })
     }
 
     /// A JSON request.
