@@ -38,6 +38,10 @@ pub struct ActionSpec {
     /// The name of the entry function, for runtimes that have one.
     #[arg(long, value_name = "NAME")]
     pub main: Option<String>,
+    /// A Docker image that answers /init and /run (kind blackbox); FILE, if given, is the code
+    /// handed to its /init. The image must be present on the invokers: Gust never pulls.
+    #[arg(long, value_name = "IMAGE", conflicts_with = "kind")]
+    pub docker: Option<String>,
     /// Default parameters of the action.
     #[command(flatten)]
     pub params: ParamArgs,
@@ -62,14 +66,27 @@ impl ActionSpec {
     /// The PUT body: `exec` from `file` (if any), and whatever the flags set.
     pub(crate) fn body(&self, file: Option<&Path>) -> anyhow::Result<Value> {
         let mut body = Map::new();
-        match file {
-            Some(f) => {
+        match (file, &self.docker) {
+            (f, Some(image)) => {
+                let mut exec = json!({"kind": "blackbox", "image": image});
+                if let Some(f) = f {
+                    let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                    let (code, binary) = crate::commands::exec::encode_code(f, bytes);
+                    exec["code"] = json!(code);
+                    exec["binary"] = json!(binary);
+                }
+                if let Some(m) = &self.main {
+                    exec["main"] = json!(m);
+                }
+                body.insert("exec".into(), exec);
+            }
+            (Some(f), None) => {
                 body.insert("exec".into(), exec_from_file(f, self.kind.as_deref(), self.main.as_deref())?);
             }
-            None if self.kind.is_some() || self.main.is_some() => {
+            (None, None) if self.kind.is_some() || self.main.is_some() => {
                 bail!("--kind and --main change the code: give the FILE with the code too")
             }
-            None => {}
+            (None, None) => {}
         }
         if !self.params.is_empty() {
             body.insert("parameters".into(), key_values(&self.params.object()?));
@@ -98,8 +115,9 @@ impl ActionSpec {
 pub struct CreateArgs {
     /// The action: NAME, PACKAGE/NAME or /NAMESPACE/[PACKAGE/]NAME.
     pub name: String,
-    /// The file with the action's code.
-    pub file: PathBuf,
+    /// The file with the action's code (optional with --docker).
+    #[arg(required_unless_present = "docker")]
+    pub file: Option<PathBuf>,
     /// What the action is made of.
     #[command(flatten)]
     pub spec: ActionSpec,
@@ -148,7 +166,7 @@ pub struct DeleteArgs {
 /// Runs `gust action ...`.
 pub(crate) async fn run(ctx: &Ctx, cmd: ActionCommand) -> anyhow::Result<()> {
     match cmd {
-        ActionCommand::Create(a) => put(ctx, &a.name, a.spec.body(Some(&a.file))?, false).await,
+        ActionCommand::Create(a) => put(ctx, &a.name, a.spec.body(a.file.as_deref())?, false).await,
         ActionCommand::Update(a) => put(ctx, &a.name, a.spec.body(a.file.as_deref())?, true).await,
         ActionCommand::Invoke(a) => invoke::run(ctx, a).await,
         ActionCommand::Get(a) => get(ctx, &a).await,
@@ -220,6 +238,20 @@ async fn delete(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docker_images_become_blackbox_execs() {
+        let spec = ActionSpec { docker: Some("me/server:1".into()), ..ActionSpec::default() };
+        assert_eq!(spec.body(None).unwrap(), json!({"exec": {"kind": "blackbox", "image": "me/server:1"}}));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("init.sh");
+        std::fs::write(&file, "echo hi").unwrap();
+        let body = spec.body(Some(&file)).unwrap();
+        assert_eq!(
+            body["exec"],
+            json!({"kind": "blackbox", "image": "me/server:1", "code": "echo hi", "binary": false})
+        );
+    }
 
     #[test]
     fn bodies_hold_only_what_the_flags_set() {

@@ -40,6 +40,7 @@ pub struct GlobalArgs {
 
 /// The client commands.
 #[derive(Debug, clap::Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
 pub enum ClientCommand {
     /// Create, update, get, list, delete and invoke actions.
     #[command(subcommand)]
