@@ -1,5 +1,10 @@
 //! How much CPU other processes took during a cell: busy time of the whole machine (/proc/stat)
-//! minus that of the bench, its reaped children (`wasmtime run`) and the server it drives.
+//! minus that of the bench, its reaped children (`wasmtime run`) and the server it drives; in
+//! the Docker cells, minus the Docker engine and the containers too (cpu_tree.rs).
+
+use std::sync::Arc;
+
+use crate::cpu_tree::TreeSampler;
 
 /// Clock ticks per second of /proc counters (USER_HZ, 100 on Linux).
 const TICKS_PER_SECOND: f64 = 100.0;
@@ -16,21 +21,36 @@ pub(crate) struct Snapshot {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CpuProbe {
     pids: Vec<u32>,
+    /// Docker cells: whole process trees, the engine's included.
+    trees: Option<Arc<TreeSampler>>,
 }
 
 impl CpuProbe {
     /// A probe that also counts these processes as the bench's own.
     pub(crate) fn with_pids(pids: Vec<u32>) -> Self {
-        Self { pids }
+        Self { pids, trees: None }
+    }
+
+    /// A probe for the Docker cells: also counts the trees of `pids`, of the Docker engine and
+    /// of every container shim (other deployments' containers included), sampled in a thread.
+    pub(crate) fn with_docker(pids: Vec<u32>) -> Self {
+        let trees = Some(Arc::new(TreeSampler::start(&pids)));
+        Self { pids, trees }
     }
 
     /// The counters now, or `None` off Linux.
     pub(crate) fn snapshot(&self) -> Option<Snapshot> {
         let machine_busy = machine_busy()?;
-        let mut ours = process_ticks("self", true)?;
-        for pid in &self.pids {
-            ours += process_ticks(&pid.to_string(), false).unwrap_or(0);
-        }
+        let ours = match &self.trees {
+            Some(t) => t.ticks(),
+            None => {
+                let mut ours = process_ticks("self", true)?;
+                for pid in &self.pids {
+                    ours += process_ticks(&pid.to_string(), false).unwrap_or(0);
+                }
+                ours
+            }
+        };
         Some(Snapshot { machine_busy, ours, at: std::time::Instant::now() })
     }
 }

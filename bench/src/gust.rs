@@ -1,5 +1,6 @@
-//! (b, d) Gust standalone end to end: the release binary spawned on a free port with a scratch
-//! data directory, driven over HTTP/1.1 keep-alive, one connection per worker.
+//! (b, d, e) Gust standalone end to end: the release binary spawned on a free port with a scratch
+//! data directory, driven over HTTP/1.1 keep-alive, one connection per worker. The Docker
+//! scenarios (docker.rs) start it with other flags and use the one-off calls at the end.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -30,6 +31,9 @@ const GUEST_AUTH: &str =
 /// How long the server may take to answer `/ping`.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long the server may take to drain and exit after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// A running `gust standalone`.
 #[derive(Debug)]
 pub(crate) struct Server {
@@ -54,8 +58,9 @@ pub(crate) struct Persisted {
 }
 
 impl Server {
-    /// Spawns `bin standalone` on a free port (Docker off) and waits until `/ping` answers.
-    pub(crate) async fn start(bin: &Path) -> anyhow::Result<Self> {
+    /// Spawns `bin standalone` on a free port with `flags` (e.g. `--docker off`) and waits until
+    /// `/ping` answers.
+    pub(crate) async fn start(bin: &Path, flags: &[String]) -> anyhow::Result<Self> {
         let dir = TempDir::new("gust")?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let log = std::fs::File::create(dir.path().join("server.log")).context("cannot create the server log")?;
@@ -65,8 +70,7 @@ impl Server {
             .arg(port.to_string())
             .arg("--data-dir")
             .arg(dir.path().join("data"))
-            // The Wasm path only: no prewarmed Docker containers starting while we measure.
-            .env("GUST_DOCKER", "off")
+            .args(flags)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -145,13 +149,69 @@ impl Server {
     /// Creates (or replaces) the action `name` from the module bytes.
     pub(crate) async fn deploy(&self, name: &str, wasm: &[u8]) -> anyhow::Result<()> {
         let code = base64::engine::general_purpose::STANDARD.encode(wasm);
-        let body = json!({ "exec": { "kind": "wasm:wasip1", "code": code } });
+        self.deploy_exec(name, json!({ "kind": "wasm:wasip1", "code": code })).await
+    }
+
+    /// Creates (or replaces) the action `name` with this `exec` and the default limits.
+    pub(crate) async fn deploy_exec(&self, name: &str, exec: Value) -> anyhow::Result<()> {
+        let body = json!({ "exec": exec });
         let path = format!("/api/v1/namespaces/_/actions/{name}?overwrite=true");
         let (status, bytes) = self.request(Method::PUT, &path, Some(&body)).await?;
         if status != StatusCode::OK {
             bail!("creating action {name}: {status} {}", String::from_utf8_lossy(&bytes));
         }
         Ok(())
+    }
+
+    /// The deployment's name (`<data dir>/instance`): its containers carry the label
+    /// `gust.invoker=<instance>`. Written at start when Docker is on.
+    pub(crate) fn instance(&self) -> anyhow::Result<String> {
+        let path = self.dir.path().join("data/instance");
+        let name = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            bail!("{} is empty", path.display());
+        }
+        Ok(name)
+    }
+
+    /// One blocking `result=true` invoke of `name`, timed from sending the request to the last
+    /// byte of the answer (the connection is opened before); checks the result equals `params`.
+    /// Returns the latency and the activation id.
+    pub(crate) async fn invoke_timed(&self, name: &str, params: &Value) -> anyhow::Result<(Duration, String)> {
+        let mut conn = connect(self.addr).await?;
+        let path = format!("/api/v1/namespaces/_/actions/{name}?blocking=true&result=true");
+        let req = self.build(Method::POST, &path, Bytes::from(serde_json::to_vec(params)?))?;
+        conn.ready().await?;
+        let begin = Instant::now();
+        let resp = conn.send_request(req).await?;
+        let status = resp.status();
+        let id = resp.headers().get("x-openwhisk-activation-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        let took = begin.elapsed();
+        if status != StatusCode::OK {
+            bail!("invoking {name}: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        if serde_json::from_slice::<Value>(&bytes).ok().as_ref() != Some(params) {
+            bail!("invoking {name}: the result differs from the input: {}", String::from_utf8_lossy(&bytes));
+        }
+        self.invokes.fetch_add(1, Ordering::Relaxed);
+        Ok((took, id.with_context(|| format!("invoking {name}: no x-openwhisk-activation-id header"))?))
+    }
+
+    /// The activation record `id` (for its `duration` and `waitTime`/`initTime` annotations).
+    pub(crate) async fn activation(&self, id: &str) -> anyhow::Result<Value> {
+        let path = format!("/api/v1/namespaces/_/activations/{id}");
+        let (status, bytes) = self.request(Method::GET, &path, None).await?;
+        if status != StatusCode::OK {
+            bail!("reading activation {id}: {status} {}", String::from_utf8_lossy(&bytes));
+        }
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// A worker sending `GET /ping` on its own keep-alive connection.
+    pub(crate) async fn ping_caller(&self) -> anyhow::Result<PingCaller> {
+        Ok(PingCaller { conn: Some(connect(self.addr).await?), addr: self.addr, host: self.host.clone() })
     }
 
     /// A worker with its own keep-alive connection, invoking `actions` in turn from `first`.
@@ -192,7 +252,8 @@ impl Server {
         if let Some(pid) = self.child.id() {
             let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
         }
-        if tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await.is_err() {
+        // A Docker deployment removes its containers before it exits: give it time.
+        if tokio::time::timeout(STOP_TIMEOUT, self.child.wait()).await.is_err() {
             self.child.kill().await.context("cannot kill gust standalone")?;
         }
         let data = self.dir.path().join("data");
@@ -266,6 +327,37 @@ impl Caller for GustCaller {
             bail!("the result differs from the input: {}", String::from_utf8_lossy(&body));
         }
         self.invokes.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// (e) `GET /ping` back to back on one connection: no auth, no body, no bus; the HTTP floor.
+#[derive(Debug)]
+pub(crate) struct PingCaller {
+    conn: Option<SendRequest<Full<Bytes>>>,
+    addr: SocketAddr,
+    host: HeaderValue,
+}
+
+impl Caller for PingCaller {
+    async fn call(&mut self) -> anyhow::Result<()> {
+        let mut conn = match self.conn.take() {
+            Some(c) => c,
+            None => connect(self.addr).await?,
+        };
+        let req = Request::builder()
+            .method(Method::GET)
+            .uri("/ping")
+            .header(HOST, self.host.clone())
+            .body(Full::new(Bytes::new()))?;
+        conn.ready().await?;
+        let resp = conn.send_request(req).await?;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        self.conn = Some(conn);
+        if status != StatusCode::OK || bytes.as_ref() != b"pong" {
+            bail!("GET /ping: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+        }
         Ok(())
     }
 }

@@ -12,6 +12,9 @@ use crate::stats::{Recorder, Summary};
 /// A worker stops after this many failures in a row (the target is down, not slow).
 const MAX_CONSECUTIVE_FAILURES: u32 = 100;
 
+/// The same for [`sequential`], whose calls take up to seconds each.
+const MAX_SEQUENTIAL_FAILURES: u32 = 3;
+
 /// One worker's way of making a call: its own state (a connection, a module handle).
 pub(crate) trait Caller: Send + 'static {
     /// One call; `Err` when it failed or returned the wrong answer.
@@ -45,6 +48,37 @@ pub(crate) async fn closed_loop<C: Caller>(callers: Vec<C>, window: Window) -> a
         Some(e) => Err(e),
         None => Ok(total.summary(window.measure)),
     }
+}
+
+/// Calls one after the other until `samples` succeeded, after `warmup` discarded calls: for
+/// paths where each call takes long (a container per call), counted in calls, not seconds.
+/// Throughput is the measured calls over the wall time they took.
+pub(crate) async fn sequential<C: Caller>(mut caller: C, warmup: usize, samples: usize) -> anyhow::Result<Summary> {
+    let mut rec = Recorder::new()?;
+    let mut in_a_row = 0;
+    let (mut done, mut measured) = (0, Duration::ZERO);
+    while done < warmup + samples {
+        let begin = Instant::now();
+        match caller.call().await {
+            Ok(()) => {
+                in_a_row = 0;
+                if done >= warmup {
+                    let took = begin.elapsed();
+                    rec.record(took);
+                    measured += took;
+                }
+                done += 1;
+            }
+            Err(e) => {
+                rec.error(&e);
+                in_a_row += 1;
+                if in_a_row >= MAX_SEQUENTIAL_FAILURES {
+                    return Err(e.context(format!("giving up after {in_a_row} failed calls in a row")));
+                }
+            }
+        }
+    }
+    Ok(rec.summary(measured))
 }
 
 async fn worker<C: Caller>(mut caller: C, t0: Instant, t1: Instant) -> anyhow::Result<Recorder> {
@@ -105,6 +139,17 @@ mod tests {
         assert!(s.calls > 10 && s.calls <= 42, "{s:?}");
         assert!(s.p50_us.unwrap() >= 10_000, "{s:?}");
         assert_eq!(s.errors, 0);
+    }
+
+    #[tokio::test]
+    async fn sequential_counts_samples_after_the_warmup() {
+        let s = sequential(Sleepy(Duration::from_millis(5)), 2, 4).await.unwrap();
+        assert_eq!(s.calls, 4);
+        assert!(s.p50_us.unwrap() >= 5_000, "{s:?}");
+        // 4 calls of >= 5 ms: at most 200 calls/s.
+        assert!(s.throughput > 0.0 && s.throughput <= 200.0, "{s:?}");
+        let e = sequential(Broken, 0, 1).await.unwrap_err();
+        assert!(format!("{e:#}").contains("in a row"), "{e:#}");
     }
 
     #[tokio::test]

@@ -1,14 +1,21 @@
 //! `gust-bench`: the echo action through several paths, side by side, in one run (DESIGN.md §7):
-//! (a) the in-process floor, (b) Gust standalone over HTTP, (c) `wasmtime run` per call, and
-//! (d) Gust with requests spread over many actions. Reports p50/p99 latency and throughput at
-//! fixed concurrencies, and the ratios between the paths. It reports; it never fails on a time.
+//! (a) the in-process floor, (b) Gust standalone over HTTP, (c) `wasmtime run` per call,
+//! (d) Gust with requests spread over many actions, (e) the HTTP floor (`GET /ping`), and the
+//! Docker path: (f) cold start, (g) prewarmed start, (h) warm, (i) `docker run --rm` per call,
+//! (j) the SDK's echo built natively. Reports p50/p99 latency and throughput at fixed
+//! concurrencies, and the ratios between the paths. It reports; it never fails on a time.
 
 mod cpu;
+mod cpu_tree;
+mod docker;
+mod docker_cli;
 mod floor;
 mod gust;
 mod load;
+mod measure;
 mod report;
 mod stats;
+mod stem_cells;
 mod tempdir;
 mod wasmtime_cli;
 
@@ -24,15 +31,19 @@ use serde_json::{Value, json};
 use crate::cpu::CpuProbe;
 use crate::floor::Floor;
 use crate::gust::Server;
-use crate::load::{Caller, Window, closed_loop};
-use crate::report::{Cell, Machine, Path as Scenario, Report};
-use crate::stats::Summary;
+use crate::load::{Caller, Window};
+use crate::measure::measure;
+use crate::report::{Machine, Path as Scenario, Report};
 use crate::wasmtime_cli::{CliCaller, WASMTIME_VERSION};
 
 /// Pool slots of the engine, as `gust standalone` sets them by default.
 const MAX_INSTANCES: u32 = 256;
 
-/// Side-by-side benchmark of the echo action: in-process floor, Gust over HTTP, `wasmtime run`.
+/// Samples of the one-off Docker cells with `--quick`.
+const QUICK_DOCKER_SAMPLES: usize = 3;
+
+/// Side-by-side benchmark of the echo action: in-process floor, Gust over HTTP (Wasm and Docker),
+/// `wasmtime run` and `docker run --rm`.
 #[derive(Debug, Parser)]
 #[command(name = "gust-bench", version)]
 struct Args {
@@ -55,7 +66,7 @@ struct Args {
     #[arg(long)]
     wasmtime: Option<PathBuf>,
     /// Scenarios to run.
-    #[arg(long, value_delimiter = ',', default_value = "a,b,c,d")]
+    #[arg(long, value_delimiter = ',', default_value = "a,b,c,d,e,f,g,h,i,j")]
     only: Vec<Only>,
     /// Calls in flight per cell.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 8, 64])]
@@ -63,6 +74,15 @@ struct Args {
     /// Distinct actions in (d), measured at the highest concurrency.
     #[arg(long, default_value_t = 100)]
     actions: usize,
+    /// Samples of each one-off Docker cell (f, g, i, and the `docker run` of j), after one discarded.
+    #[arg(long, default_value_t = 20)]
+    docker_samples: usize,
+    /// Concurrencies of the warm Node.js cells (h): one container per call in flight.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 8])]
+    docker_concurrency: Vec<usize>,
+    /// The SDK's echo built natively for (j) [default: target/release/examples/echo].
+    #[arg(long)]
+    native_echo: Option<PathBuf>,
     /// Also write the raw figures to this file, as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -79,6 +99,18 @@ enum Only {
     C,
     /// Gust over HTTP, many actions against one.
     D,
+    /// `GET /ping` on the server of (b): the HTTP floor.
+    E,
+    /// Docker: true cold start of a new Node.js action.
+    F,
+    /// Docker: prewarmed start (a stem cell) of a new Node.js action.
+    G,
+    /// Docker: a warm Node.js action.
+    H,
+    /// `docker run --rm` of the Node.js image per call.
+    I,
+    /// The SDK's echo built natively: a warm `native` action, and `docker run --rm` of it.
+    J,
 }
 
 /// The measured windows of this run.
@@ -133,6 +165,13 @@ async fn main() -> anyhow::Result<()> {
         None => gust::default_gust_binary().context("cannot locate the gust binary; pass --gust")?,
     };
     let wasmtime_bin = wasmtime_cli::find(args.wasmtime.as_deref());
+    let native_bin = match &args.native_echo {
+        Some(p) => p.clone(),
+        None => target_dir().context("cannot locate target/; pass --native-echo")?.join("release/examples/echo"),
+    };
+    let mut docker_concurrencies = args.docker_concurrency.clone();
+    docker_concurrencies.retain(|&n| n > 0);
+    docker_concurrencies.dedup();
 
     let mut floor = Floor::new(&wasm, MAX_INSTANCES)?;
     let mut machine = Machine::probe();
@@ -148,12 +187,16 @@ async fn main() -> anyhow::Result<()> {
     }
     print!("{}", machine.header());
     println!(
-        "windows:   {} s warm-up + {} s measured per cell for (a)(b)(d); {} s + {} s for (c){}",
+        "windows:   {} s warm-up + {} s measured per cell for (a)(b)(d)(e)(h)(j); {} s + {} s for (c){}",
         windows.main.warmup.as_secs_f64(),
         windows.main.measure.as_secs_f64(),
         windows.cli.warmup.as_secs_f64(),
         windows.cli.measure.as_secs_f64(),
         if args.quick { " [--quick: smoke run, not figures to quote]" } else { "" }
+    );
+    println!(
+        "docker:    {} samples (after 1 discarded) per one-off cell (f)(g)(i)(j docker run)",
+        if args.quick { QUICK_DOCKER_SAMPLES } else { args.docker_samples.max(1) }
     );
     println!("load:      closed loop in this process, tokio multi-thread runtime ({} workers)\n", machine.cpus);
     std::io::stdout().flush()?;
@@ -164,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
     if run(Only::A) {
         for &n in &concurrencies {
             let callers = (0..n).map(|_| floor.caller(&params, 1, 0)).collect::<anyhow::Result<Vec<_>>>()?;
-            measure(&mut report, Scenario::Floor, "(a) in-process floor", 1, n, callers, windows.main).await;
+            measure(&mut report, Scenario::Floor, "(a) in-process floor", 1, callers, windows.main).await;
         }
     }
     if run(Only::D) {
@@ -174,14 +217,14 @@ async fn main() -> anyhow::Result<()> {
         floor.ensure_copies(many)?;
         let label = format!("(d) in-process floor, {many} modules");
         let callers = (0..widest).map(|i| floor.caller(&params, many, i)).collect::<anyhow::Result<Vec<_>>>()?;
-        measure(&mut report, Scenario::FloorMany, &label, many, widest, callers, windows.main).await;
+        measure(&mut report, Scenario::FloorMany, &label, many, callers, windows.main).await;
     }
     drop(floor);
 
-    if (run(Only::B) || run(Only::D))
+    if (run(Only::B) || run(Only::D) || run(Only::E))
         && let Err(e) = gust_scenarios(&args, &mut report, &gust_bin, &wasm, &concurrencies, widest, windows.main).await
     {
-        report.notes.push(format!("(b)/(d) Gust: {e:#}"));
+        report.notes.push(format!("(b)/(d)/(e) Gust: {e:#}"));
         eprintln!("[gust] {e:#}");
     }
 
@@ -205,9 +248,37 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    let plan = docker::Plan {
+        cold: run(Only::F),
+        prewarm: run(Only::G),
+        warm: run(Only::H),
+        run: run(Only::I),
+        native: run(Only::J),
+        samples: if args.quick { QUICK_DOCKER_SAMPLES } else { args.docker_samples.max(1) },
+        concurrencies: docker_concurrencies,
+        window: windows.main,
+        native_bin,
+    };
+    if plan.cold || plan.prewarm || plan.warm || plan.run || plan.native {
+        let skipped = if std::env::var("GUST_BENCH_NO_DOCKER").is_ok_and(|v| v == "1") {
+            Some(String::from("GUST_BENCH_NO_DOCKER=1"))
+        } else {
+            docker::scenarios(&plan, &mut report, &gust_bin).await.err().map(|e| format!("{e:#}"))
+        };
+        if let Some(why) = skipped {
+            let line = format!("(f)-(j) Docker scenarios skipped: {why}");
+            println!("{line}\n");
+            report.notes.push(line);
+        }
+    }
+
     println!("{}", report.table());
     println!("Ratios (x = how many times larger):");
     println!("{}", report.ratios(&concurrencies, args.actions));
+    if let Some(section) = report.docker_section() {
+        println!("Docker path (the same echo; x = how many times larger):");
+        println!("{section}");
+    }
     println!("Notes:");
     for n in notes(&report, &concurrencies) {
         println!("- {n}");
@@ -222,6 +293,8 @@ async fn main() -> anyhow::Result<()> {
             "cli_measure_s": windows.cli.measure.as_secs_f64(),
             "concurrency": concurrencies,
             "actions": args.actions,
+            "docker_samples": plan.samples,
+            "docker_concurrency": plan.concurrencies,
             "params": params,
         });
         let text = serde_json::to_string_pretty(&report.json(&machine, settings))?;
@@ -231,52 +304,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs one cell and files its figures (or the reason it failed).
-async fn measure<C: Caller>(
-    report: &mut Report,
-    path: Scenario,
-    label: &str,
-    actions: usize,
-    concurrency: usize,
-    callers: Vec<C>,
-    window: Window,
-) -> Option<Summary> {
-    eprintln!("[bench] {label}, concurrency {concurrency}: running");
-    let before = report.probe.snapshot();
-    let outcome = closed_loop(callers, window).await;
-    let after = report.probe.snapshot();
-    let other_cpu = before.zip(after).and_then(|(a, b)| cpu::others_share(a, b, report.cpus));
-    match outcome {
-        Ok(summary) => {
-            eprintln!(
-                "[bench] {label}, concurrency {concurrency}: {} calls/s, p50 {} µs, p99 {} µs, {} errors",
-                report::group(summary.throughput),
-                summary.p50_us.map_or_else(|| "-".into(), |v| report::group(v as f64)),
-                summary.p99_us.map_or_else(|| "-".into(), |v| report::group(v as f64)),
-                summary.errors
-            );
-            if let Some(e) = &summary.first_error {
-                report.notes.push(format!("{label}, concurrency {concurrency}: first error: {e}"));
-            }
-            report.cells.push(Cell {
-                path,
-                label: label.to_owned(),
-                actions,
-                concurrency,
-                summary: summary.clone(),
-                other_cpu,
-            });
-            Some(summary)
-        }
-        Err(e) => {
-            eprintln!("[bench] {label}, concurrency {concurrency}: failed: {e:#}");
-            report.notes.push(format!("{label}, concurrency {concurrency}: failed: {e:#}"));
-            None
-        }
-    }
-}
-
-/// (b) and (d): one server for both, stopped (and its data removed) at the end.
+/// (b), (d) and (e): one Wasm-only server for all, stopped (and its data removed) at the end.
 async fn gust_scenarios(
     args: &Args,
     report: &mut Report,
@@ -287,7 +315,8 @@ async fn gust_scenarios(
     window: Window,
 ) -> anyhow::Result<()> {
     eprintln!("[gust] starting {} standalone", bin.display());
-    let server = Server::start(bin).await?;
+    // The Wasm path only: no prewarmed Docker containers starting while we measure.
+    let server = Server::start(bin, &["--docker".to_owned(), "off".to_owned()]).await?;
     report.probe = CpuProbe::with_pids(server.pid().into_iter().collect());
     let result = drive_gust(args, report, &server, wasm, concurrencies, widest, window).await;
     report.probe = CpuProbe::default();
@@ -318,10 +347,19 @@ async fn drive_gust(
     let params = json!({ "hello": "world" });
     server.deploy("echo", wasm).await?;
     let one: Arc<[String]> = vec![String::from("echo")].into();
+    if args.only.contains(&Only::E) {
+        for &n in concurrencies {
+            let mut callers = Vec::with_capacity(n);
+            for _ in 0..n {
+                callers.push(server.ping_caller().await?);
+            }
+            measure(report, Scenario::Ping, "(e) HTTP floor, GET /ping", 1, callers, window).await;
+        }
+    }
     if args.only.contains(&Only::B) {
         for &n in concurrencies {
             let callers = gust_callers(server, &one, n, &params).await?;
-            measure(report, Scenario::Gust, "(b) gust HTTP, 1 action", 1, n, callers, window).await;
+            measure(report, Scenario::Gust, "(b) gust HTTP, 1 action", 1, callers, window).await;
         }
     }
     if args.only.contains(&Only::D) {
@@ -334,10 +372,10 @@ async fn drive_gust(
         let names: Arc<[String]> = names.into();
         // Back to back with the spread run, so both see the same database size.
         let callers = gust_callers(server, &one, widest, &params).await?;
-        measure(report, Scenario::GustMany, "(d) gust HTTP, 1 action", 1, widest, callers, window).await;
+        measure(report, Scenario::GustMany, "(d) gust HTTP, 1 action", 1, callers, window).await;
         let callers = gust_callers(server, &names, widest, &params).await?;
         let label = format!("(d) gust HTTP, {many} actions");
-        measure(report, Scenario::GustMany, &label, many, widest, callers, window).await;
+        measure(report, Scenario::GustMany, &label, many, callers, window).await;
     }
     Ok(())
 }
@@ -369,7 +407,7 @@ async fn cli_scenario(
     CliCaller::new(bin, module, params)?.call().await.context("the priming call failed")?;
     for &n in concurrencies {
         let callers = (0..n).map(|_| CliCaller::new(bin, module, params)).collect::<anyhow::Result<Vec<_>>>()?;
-        measure(report, Scenario::WasmtimeRun, "(c) wasmtime run per call", 1, n, callers, window).await;
+        measure(report, Scenario::WasmtimeRun, "(c) wasmtime run per call", 1, callers, window).await;
     }
     Ok(())
 }
@@ -381,7 +419,7 @@ fn notes(report: &Report, concurrencies: &[usize]) -> Vec<String> {
             "(a) runs instantiate + _start of a fresh instance per call in this process: no HTTP, auth, bus or store.",
         ),
         String::from(
-            "(b)/(d) are blocking result=true invokes to `gust standalone` (GUST_DOCKER=off: no prewarmed \
+            "(b)/(d) are blocking result=true invokes to `gust standalone` (--docker off: no prewarmed \
              containers) over HTTP/1.1 keep-alive, one connection per worker, through controller, bus, invoker and \
              SQLite: every activation record is persisted by the server, and that \
              write is part of each call's cost.",
@@ -399,6 +437,41 @@ fn notes(report: &Report, concurrencies: &[usize]) -> Vec<String> {
              'other CPU' is the share of the machine used by processes other than the bench and its server.",
         ),
     ];
+    let ran = |p: Scenario| report.cells.iter().any(|c| c.path == p);
+    if ran(Scenario::Ping) {
+        out.push(String::from(
+            "(e) is GET /ping on the server of (b), same connections and concurrency: HTTP/1.1 and routing, no auth, \
+             JSON, bus, invoker or store. b/e is what a blocking invoke adds to any request. At concurrency 1 on an \
+             idle VM, (e) is mostly wake-up latency (each hop between client and server wakes a halted vCPU): \
+             compare throughput at 8 and 64.",
+        ));
+    }
+    if [Scenario::DockerCold, Scenario::DockerPrewarm, Scenario::DockerWarm, Scenario::DockerRun]
+        .into_iter()
+        .chain([Scenario::NativeWarm, Scenario::NativeRun])
+        .any(ran)
+    {
+        out.push(String::from(
+            "(f) each sample creates a new Node.js action (nodejs:18, `function main(p){return p}`) on a server \
+             started with --docker auto --prewarm false, and times its first blocking result=true invoke: container \
+             create + start, /init, /run. (g) the same on a server with the manifest's stem cells (2 Node.js, \
+             1 Python): the invoke takes a stem cell (/init + /run); before the next sample the bench waits until \
+             the refilled stem cell has been running 1 s. (f)/(g): one discarded sample first, then one cold or \
+             prewarmed start per sample (no calls/s). Both servers get enough --user-memory that nothing is evicted.",
+        ));
+        out.push(String::from(
+            "(h) one Node.js action invoked warm on the server of (g) (concurrency N keeps N containers warm: one \
+             activation per container at a time). (i) `docker run --rm -i --entrypoint node gust/runtime-nodejs:18 \
+             -e <the same function, reading stdin>` per call. (j) the SDK's echo compiled natively, deployed as kind \
+             native (the binary, base64) and invoked warm, and `docker run --rm` of that binary mounted in \
+             gust/runtime-native:1. Each server is stopped with SIGTERM (it removes its containers) and the bench \
+             checks that none is left.",
+        ));
+        out.push(String::from(
+            "In the Docker cells 'other CPU' also leaves out the Docker engine: dockerd, containerd, every \
+             container shim and what runs under it (other deployments' containers included).",
+        ));
+    }
     if let Some(&n) = concurrencies.iter().max() {
         out.push(format!(
             "Closed loop: at concurrency {n} latency includes queueing (p50 ≈ {n} / throughput once the CPUs are busy)."

@@ -5,6 +5,10 @@ use serde_json::{Value, json};
 use crate::cpu::CpuProbe;
 use crate::stats::Summary;
 
+mod docker;
+
+pub(crate) use docker::Breakdown;
+
 /// Where the figures were taken.
 #[derive(Debug, Clone)]
 pub(crate) struct Machine {
@@ -130,6 +134,20 @@ pub(crate) enum Path {
     GustMany,
     /// (d) the floor, calls spread over many loaded modules.
     FloorMany,
+    /// (e) `GET /ping` on the server of (b): the HTTP floor.
+    Ping,
+    /// (f) the first invoke of a new Node.js action, no stem cells: a container per sample.
+    DockerCold,
+    /// (g) the first invoke of a new Node.js action, taking a stem cell.
+    DockerPrewarm,
+    /// (h) a warm Node.js action.
+    DockerWarm,
+    /// (i) `docker run --rm` of the Node.js image per call.
+    DockerRun,
+    /// (j) the SDK's echo built natively, a warm `native` action.
+    NativeWarm,
+    /// (j) the same binary by `docker run --rm` per call.
+    NativeRun,
 }
 
 impl Path {
@@ -140,7 +158,19 @@ impl Path {
             Path::WasmtimeRun => "c",
             Path::GustMany => "d",
             Path::FloorMany => "d-floor",
+            Path::Ping => "e",
+            Path::DockerCold => "f",
+            Path::DockerPrewarm => "g",
+            Path::DockerWarm => "h",
+            Path::DockerRun => "i",
+            Path::NativeWarm => "j",
+            Path::NativeRun => "j-run",
         }
+    }
+
+    /// Whether calls/s means something: not for one-off starts with waits between them.
+    fn has_rate(self) -> bool {
+        !matches!(self, Path::DockerCold | Path::DockerPrewarm)
     }
 }
 
@@ -172,12 +202,14 @@ pub(crate) struct Report {
     pub(crate) cells: Vec<Cell>,
     /// Skipped scenarios, failures, and facts worth a line.
     pub(crate) notes: Vec<String>,
+    /// Where the time of Docker invokes goes, from their activation records.
+    pub(crate) breakdowns: Vec<Breakdown>,
 }
 
 impl Report {
     /// An empty report for a machine with `cpus` CPUs.
     pub(crate) fn new(cpus: usize) -> Self {
-        Self { cpus, probe: CpuProbe::default(), cells: Vec::new(), notes: Vec::new() }
+        Self { cpus, probe: CpuProbe::default(), cells: Vec::new(), notes: Vec::new(), breakdowns: Vec::new() }
     }
 
     /// Cells where other processes used more than `threshold` of the machine.
@@ -205,7 +237,7 @@ impl Report {
                 s.errors.to_string(),
                 s.p50_us.map_or_else(dash, |v| group(v as f64)),
                 s.p99_us.map_or_else(dash, |v| group(v as f64)),
-                group(s.throughput),
+                if c.path.has_rate() { group(s.throughput) } else { dash() },
                 c.other_cpu.map_or_else(dash, |o| format!("{:.0}%", o * 100.0)),
             ]);
         }
@@ -217,22 +249,28 @@ impl Report {
         let mut rows = vec![row(&[
             "conc",
             "p50 gust/floor (b/a)",
+            "p50 gust/ping (b/e)",
             "p50 wasmtime-run/gust (c/b)",
             "calls/s floor/gust (a/b)",
+            "calls/s ping/gust (e/b)",
             "calls/s gust/wasmtime-run (b/c)",
         ])];
         for &n in concurrencies {
             let (a, b, c) =
                 (self.find(Path::Floor, n, 1), self.find(Path::Gust, n, 1), self.find(Path::WasmtimeRun, n, 1));
+            let e = self.find(Path::Ping, n, 1);
+            let rate = |s: Option<&Summary>| s.map(|s| s.throughput);
             rows.push(vec![
                 n.to_string(),
                 times(p50(b), p50(a)),
+                times(p50(b), p50(e)),
                 times(p50(c), p50(b)),
-                times(a.map(|s| s.throughput), b.map(|s| s.throughput)),
-                times(b.map(|s| s.throughput), c.map(|s| s.throughput)),
+                times(rate(a), rate(b)),
+                times(rate(e), rate(b)),
+                times(rate(b), rate(c)),
             ]);
         }
-        let mut out = render(&rows, &[true, true, true, true, true]);
+        let mut out = render(&rows, &[true; 7]);
         let one = self.cells.iter().rev().find(|c| c.path == Path::GustMany && c.actions == 1);
         let spread = self.cells.iter().rev().find(|c| c.path == Path::GustMany && c.actions == many);
         if let (Some(one), Some(spread)) = (one, spread) {
@@ -289,7 +327,14 @@ impl Report {
                 })
             })
             .collect();
-        json!({ "machine": machine.json(), "settings": settings, "cells": cells, "notes": self.notes })
+        let breakdowns: Vec<Value> = self.breakdowns.iter().map(Breakdown::json).collect();
+        json!({
+            "machine": machine.json(),
+            "settings": settings,
+            "cells": cells,
+            "docker_breakdowns": breakdowns,
+            "notes": self.notes,
+        })
     }
 }
 
