@@ -95,6 +95,9 @@ pub struct InvokerSection {
     pub data_dir: PathBuf,
     /// What actions see as `__OW_API_HOST`.
     pub api_host: Option<String>,
+    /// Answer a blocking caller before the activation record is durable in CouchDB (as
+    /// OpenWhisk does); the Kafka offset is committed only after it is, either way.
+    pub answer_before_store: bool,
 }
 
 impl Default for InvokerSection {
@@ -110,6 +113,7 @@ impl Default for InvokerSection {
             prewarm: true,
             data_dir: PathBuf::from("/var/tmp/gust/invoker"),
             api_host: None,
+            answer_before_store: true,
         }
     }
 }

@@ -209,7 +209,7 @@ pub async fn invoker(args: InvokerArgs) -> anyhow::Result<()> {
     ic.user_memory_mb = iv.user_memory_mb;
     ic.max_concurrent = iv.wasm_instances as usize;
     ic.api_host = iv.api_host.clone();
-    ic.answer_before_durable = false;
+    ic.answer_before_durable = iv.answer_before_store;
     let services = InvokerServices {
         bus: parts.bus.clone(),
         entities: parts.store.clone(),

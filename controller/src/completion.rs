@@ -10,10 +10,14 @@ use gust_core::ids::ActivationId;
 use gust_core::messages::{BusMessage, ControllerId};
 use tokio::sync::oneshot;
 
+use crate::recent::Recent;
+
 /// Waiting callers by activation id.
 #[derive(Default)]
 pub(crate) struct Completions {
     waiting: DashMap<ActivationId, oneshot::Sender<Arc<Activation>>>,
+    /// Records handed out lately, readable before the store has them.
+    pub(crate) recent: Recent,
 }
 
 /// A registered wait; deregisters itself when dropped (a caller that gave up).
@@ -55,8 +59,9 @@ impl Completions {
         Waiter { id, rx: Some(rx), owner: self }
     }
 
-    /// Hands a result to its waiter, if it is still waiting.
+    /// Hands a result to its waiter, if it is still waiting, and keeps it for readers.
     pub(crate) fn complete(&self, record: Arc<Activation>) {
+        self.recent.put(record.clone());
         if let Some((_, tx)) = self.waiting.remove(&record.activation_id) {
             let _ = tx.send(record);
         }

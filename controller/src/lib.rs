@@ -16,6 +16,7 @@ mod completion;
 mod envelope;
 pub mod error;
 mod extract;
+mod recent;
 mod routes;
 pub mod state;
 
