@@ -23,7 +23,7 @@ use crate::stats::{Recorder, Summary};
 use crate::stem_cells::{POLL, SETTLED, StemCells};
 
 /// The Node.js action: OpenWhisk plain code, as `wsk action create echo echo.js` would send it.
-const NODE_ECHO: &str = "function main(p){return p}";
+pub(crate) const NODE_ECHO: &str = "function main(p){return p}";
 /// The Node.js runtime image, and the SDK-native one.
 const NODE_IMAGE: &str = "gust/runtime-nodejs:18";
 const NATIVE_IMAGE: &str = "gust/runtime-native:1";
@@ -180,7 +180,7 @@ where
             return Err(e);
         }
     };
-    report.probe = CpuProbe::with_docker(server.pid().into_iter().collect());
+    report.probe = CpuProbe::with_docker(server.pids());
     let served = Served { server: &server, docker, instance: instance.clone() };
     let result = body(&served, report).await;
     report.probe = CpuProbe::default();
@@ -295,7 +295,7 @@ async fn pooled(
             let label = "(h) docker warm, Node.js";
             measure(report, Scenario::DockerWarm, label, 1, callers, plan.window).await;
             if n == 1 {
-                report.breakdowns.push(warm_records(s, "warm", "warm, Node.js (h)", params).await?);
+                report.breakdowns.push(warm_records(s.server, "warm", "warm, Node.js (h)", params).await?);
             }
         }
     }
@@ -308,7 +308,7 @@ async fn pooled(
         let callers = callers(s.server, "native", 1, params).await?;
         let label = "(j) docker warm, native SDK echo";
         measure(report, Scenario::NativeWarm, label, 1, callers, plan.window).await;
-        report.breakdowns.push(warm_records(s, "native", "warm, native SDK echo (j)", params).await?);
+        report.breakdowns.push(warm_records(s.server, "native", "warm, native SDK echo (j)", params).await?);
     }
     Ok(())
 }
@@ -373,7 +373,7 @@ async fn prewarmed(
 }
 
 /// `n` workers invoking `action`, each on its own connection.
-async fn callers(
+pub(crate) async fn callers(
     server: &Server,
     action: &str,
     n: usize,
@@ -388,7 +388,7 @@ async fn callers(
 }
 
 /// Two rounds of `n` invokes at once, so that `n` containers of `action` are warm.
-async fn prime(server: &Server, action: &str, n: usize, params: &Value) -> anyhow::Result<()> {
+pub(crate) async fn prime(server: &Server, action: &str, n: usize, params: &Value) -> anyhow::Result<()> {
     eprintln!("[docker] warming {n} container(s) of {action}");
     for _ in 0..2 {
         let tasks: Vec<_> = callers(server, action, n, params)
@@ -404,10 +404,16 @@ async fn prime(server: &Server, action: &str, n: usize, params: &Value) -> anyho
 }
 
 /// A few sequential warm invokes of `action`, read back from their records.
-async fn warm_records(s: &Served<'_>, action: &str, label: &str, params: &Value) -> anyhow::Result<Breakdown> {
+pub(crate) async fn warm_records(
+    server: &Server,
+    action: &str,
+    label: &str,
+    params: &Value,
+) -> anyhow::Result<Breakdown> {
     let mut b = Breakdown::new(label);
     for _ in 0..WARM_RECORDS {
-        let (took, record) = s.first_invoke(action, params).await?;
+        let (took, id) = server.invoke_timed(action, params).await?;
+        let record = server.activation(&id).await?;
         b.add(took.as_secs_f64() * 1000.0, &record);
     }
     Ok(b)

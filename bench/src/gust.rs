@@ -25,7 +25,7 @@ use crate::load::Caller;
 use crate::tempdir::TempDir;
 
 /// OpenWhisk's well-known guest key, which `gust standalone` accepts on loopback.
-const GUEST_AUTH: &str =
+pub(crate) const GUEST_AUTH: &str =
     "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
 
 /// How long the server may take to answer `/ping`.
@@ -34,10 +34,14 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the server may take to drain and exit after SIGTERM.
 const STOP_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A running `gust standalone`.
+/// A running Gust: `gust standalone`, or the processes of a distributed deployment
+/// (cluster.rs) reached through one controller.
 #[derive(Debug)]
 pub(crate) struct Server {
-    child: Child,
+    /// Every process, stopped in this order (a controller before the invokers it feeds).
+    procs: Vec<Child>,
+    /// What it is, for messages.
+    what: &'static str,
     addr: SocketAddr,
     auth: HeaderValue,
     host: HeaderValue,
@@ -62,25 +66,22 @@ impl Server {
     /// `/ping` answers.
     pub(crate) async fn start(bin: &Path, flags: &[String]) -> anyhow::Result<Self> {
         let dir = TempDir::new("gust")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let log = std::fs::File::create(dir.path().join("server.log")).context("cannot create the server log")?;
-        let child = Command::new(bin)
-            .arg("standalone")
-            .arg("--port")
-            .arg(port.to_string())
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .args(flags)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let port = free_port()?;
+        let mut args: Vec<String> = vec!["standalone".into(), "--port".into(), port.to_string(), "--data-dir".into()];
+        args.push(dir.path().join("data").display().to_string());
+        args.extend(flags.iter().cloned());
+        let child = spawn(bin, &args, &dir)?;
+        Self::adopt(vec![child], port, dir, "gust standalone").await
+    }
+
+    /// Takes over running processes logging to `<dir>/server.log`, the first of which
+    /// serves the API on `port`, and waits until `/ping` answers.
+    pub(crate) async fn adopt(procs: Vec<Child>, port: u16, dir: TempDir, what: &'static str) -> anyhow::Result<Self> {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(GUEST_AUTH));
         let mut server = Self {
-            child,
+            procs,
+            what,
             addr,
             auth: HeaderValue::from_str(&auth)?,
             host: HeaderValue::from_str(&addr.to_string())?,
@@ -94,8 +95,10 @@ impl Server {
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("gust standalone exited with {status} before answering /ping:\n{}", self.log_tail());
+            for child in &mut self.procs {
+                if let Some(status) = child.try_wait()? {
+                    bail!("{} exited with {status} before answering /ping:\n{}", self.what, self.log_tail());
+                }
             }
             if let Ok((status, _)) = self.request(Method::GET, "/ping", None).await
                 && status == StatusCode::OK
@@ -103,15 +106,15 @@ impl Server {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("gust standalone did not answer /ping within {START_TIMEOUT:?}:\n{}", self.log_tail());
+                bail!("{} did not answer /ping within {START_TIMEOUT:?}:\n{}", self.what, self.log_tail());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    /// The server's process id.
-    pub(crate) fn pid(&self) -> Option<u32> {
-        self.child.id()
+    /// The ids of its processes.
+    pub(crate) fn pids(&self) -> Vec<u32> {
+        self.procs.iter().filter_map(Child::id).collect()
     }
 
     /// The last lines the server wrote.
@@ -239,7 +242,8 @@ impl Server {
         })
     }
 
-    /// Counts the persisted records, stops the server with SIGTERM (it drains), and removes its data.
+    /// Counts the persisted records, stops every process with SIGTERM (each drains), and
+    /// removes the data directory.
     pub(crate) async fn stop(mut self) -> anyhow::Result<Persisted> {
         // Records are written as activations complete; give the last ones a moment.
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -249,12 +253,14 @@ impl Server {
             }
             _ => None,
         };
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
-        }
-        // A Docker deployment removes its containers before it exits: give it time.
-        if tokio::time::timeout(STOP_TIMEOUT, self.child.wait()).await.is_err() {
-            self.child.kill().await.context("cannot kill gust standalone")?;
+        for child in &mut self.procs {
+            if let Some(pid) = child.id() {
+                let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+            }
+            // A Docker deployment removes its containers before it exits: give it time.
+            if tokio::time::timeout(STOP_TIMEOUT, child.wait()).await.is_err() {
+                child.kill().await.with_context(|| format!("cannot kill a process of {}", self.what))?;
+            }
         }
         let data = self.dir.path().join("data");
         let db_bytes = ["gust.db", "gust.db-wal", "gust.db-shm"]
@@ -264,6 +270,28 @@ impl Server {
             .sum();
         Ok(Persisted { records, invokes: self.invokes.load(Ordering::Relaxed), db_bytes })
     }
+}
+
+/// A free TCP port on loopback.
+pub(crate) fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Spawns `bin args`, its output appended to `<dir>/server.log`; killed if dropped.
+pub(crate) fn spawn(bin: &Path, args: &[String], dir: &TempDir) -> anyhow::Result<Child> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.path().join("server.log"))
+        .context("cannot open the server log")?;
+    Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start {} {}", bin.display(), args.first().map_or("", String::as_str)))
 }
 
 /// Opens one HTTP/1.1 connection (Nagle off) and drives it on its own task.

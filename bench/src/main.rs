@@ -2,11 +2,14 @@
 //! (a) the in-process floor, (b) Gust standalone over HTTP, (c) `wasmtime run` per call,
 //! (d) Gust with requests spread over many actions, (e) the HTTP floor (`GET /ping`), and the
 //! Docker path: (f) cold start, (g) prewarmed start, (h) warm, (i) `docker run --rm` per call,
-//! (j) the SDK's echo built natively. Reports p50/p99 latency and throughput at fixed
+//! (j) the SDK's echo built natively; and distributed on Kafka, CouchDB and Consul: (k) the Wasm
+//! echo, (l) the warm Node.js echo. Reports p50/p99 latency and throughput at fixed
 //! concurrencies, and the ratios between the paths. It reports; it never fails on a time.
 
+mod cluster;
 mod cpu;
 mod cpu_tree;
+mod distributed;
 mod docker;
 mod docker_cli;
 mod floor;
@@ -66,7 +69,7 @@ struct Args {
     #[arg(long)]
     wasmtime: Option<PathBuf>,
     /// Scenarios to run.
-    #[arg(long, value_delimiter = ',', default_value = "a,b,c,d,e,f,g,h,i,j")]
+    #[arg(long, value_delimiter = ',', default_value = "a,b,c,d,e,f,g,h,i,j,k,l")]
     only: Vec<Only>,
     /// Calls in flight per cell.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 8, 64])]
@@ -111,6 +114,10 @@ enum Only {
     I,
     /// The SDK's echo built natively: a warm `native` action, and `docker run --rm` of it.
     J,
+    /// Distributed (a controller and an invoker on Kafka, CouchDB, Consul): the Wasm echo.
+    K,
+    /// Distributed: the warm Node.js echo.
+    L,
 }
 
 /// The measured windows of this run.
@@ -272,11 +279,35 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    if run(Only::K) || run(Only::L) {
+        let docker_off = std::env::var("GUST_BENCH_NO_DOCKER").is_ok_and(|v| v == "1");
+        if run(Only::L) && docker_off {
+            report.notes.push(String::from("(l) distributed Docker skipped: GUST_BENCH_NO_DOCKER=1"));
+        }
+        let dist = distributed::Plan {
+            wasm: run(Only::K).then_some(concurrencies.as_slice()),
+            docker: (run(Only::L) && !docker_off).then_some(plan.concurrencies.as_slice()),
+            module: &wasm,
+            window: windows.main,
+        };
+        distributed::scenarios(&dist, &mut report, &gust_bin).await;
+    }
+
     println!("{}", report.table());
     println!("Ratios (x = how many times larger):");
     println!("{}", report.ratios(&concurrencies, args.actions));
     if let Some(section) = report.docker_section() {
         println!("Docker path (the same echo; x = how many times larger):");
+        println!("{section}");
+    }
+    if let Some(section) = report.distributed_section() {
+        println!(
+            "Distributed (1 controller + 1 invoker on Kafka, CouchDB, Consul) vs standalone (x = distributed / standalone):"
+        );
+        println!("{section}");
+    }
+    if let Some(section) = report.breakdown_section() {
+        println!("Where the time goes (medians, ms; waitTime, initTime and duration from the activation records):");
         println!("{section}");
     }
     println!("Notes:");
@@ -317,7 +348,7 @@ async fn gust_scenarios(
     eprintln!("[gust] starting {} standalone", bin.display());
     // The Wasm path only: no prewarmed Docker containers starting while we measure.
     let server = Server::start(bin, &["--docker".to_owned(), "off".to_owned()]).await?;
-    report.probe = CpuProbe::with_pids(server.pid().into_iter().collect());
+    report.probe = CpuProbe::with_pids(server.pids());
     let result = drive_gust(args, report, &server, wasm, concurrencies, widest, window).await;
     report.probe = CpuProbe::default();
     if result.is_err() {
@@ -470,6 +501,17 @@ fn notes(report: &Report, concurrencies: &[usize]) -> Vec<String> {
         out.push(String::from(
             "In the Docker cells 'other CPU' also leaves out the Docker engine: dockerd, containerd, every \
              container shim and what runs under it (other deployments' containers included).",
+        ));
+    }
+    if ran(Scenario::DistWasm) || ran(Scenario::DistDocker) {
+        out.push(String::from(
+            "(k)/(l) run on a `gust controller` and a `gust invoker` (separate processes, config from the bench) on \
+             the Kafka, CouchDB and Consul of scripts/services/up, with a cluster name and database prefix of their \
+             own: every blocking invoke goes controller -> Kafka topic <cluster>.invoker0 -> invoker -> Kafka topic \
+             <cluster>.completed0 -> controller, and its record is written to CouchDB (pouchdb-server here). (k) is \
+             the Wasm echo as in (b); (l) the warm Node.js echo as in (h) (no stem cells; N containers warmed first). \
+             'other CPU' leaves out the services too: their cost is part of the deployment's. Their CouchDB \
+             databases are dropped at the end.",
         ));
     }
     if let Some(&n) = concurrencies.iter().max() {

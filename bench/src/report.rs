@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::cpu::CpuProbe;
 use crate::stats::Summary;
 
+mod distributed;
 mod docker;
 
 pub(crate) use docker::Breakdown;
@@ -148,6 +149,10 @@ pub(crate) enum Path {
     NativeWarm,
     /// (j) the same binary by `docker run --rm` per call.
     NativeRun,
+    /// (k) the Wasm echo through a controller and an invoker on Kafka, CouchDB and Consul.
+    DistWasm,
+    /// (l) the warm Node.js echo, distributed the same way.
+    DistDocker,
 }
 
 impl Path {
@@ -165,6 +170,8 @@ impl Path {
             Path::DockerRun => "i",
             Path::NativeWarm => "j",
             Path::NativeRun => "j-run",
+            Path::DistWasm => "k",
+            Path::DistDocker => "l",
         }
     }
 

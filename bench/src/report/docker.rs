@@ -78,12 +78,12 @@ fn median(v: &[f64]) -> Option<f64> {
 }
 
 /// Milliseconds from µs: one decimal under 100 ms.
-fn ms(us: f64) -> String {
+pub(super) fn ms(us: f64) -> String {
     let ms = us / 1000.0;
     if ms < 100.0 { format!("{ms:.1} ms") } else { format!("{} ms", group(ms)) }
 }
 
-fn verdict(met: Option<bool>) -> &'static str {
+pub(super) fn verdict(met: Option<bool>) -> &'static str {
     match met {
         Some(true) => "met",
         Some(false) => "MISSED",
@@ -174,29 +174,33 @@ impl Report {
             }
         }
 
-        if !self.breakdowns.is_empty() {
-            out +=
-                "\nWhere the time goes (medians, ms; waitTime, initTime and duration from the activation records):\n";
-            let mut rows =
-                vec![row(&["invoke", "n", "latency", "waitTime", "initTime", "run+logs", "outside the record"])];
-            let f = |v: Option<f64>| v.map_or_else(dash, |v| format!("{v:.1}"));
-            for b in &self.breakdowns {
-                let [latency, wait, init, run, outside] = b.medians();
-                rows.push(vec![
-                    b.label.clone(),
-                    b.latency_ms.len().to_string(),
-                    f(latency),
-                    f(wait),
-                    f(init),
-                    f(run),
-                    f(outside),
-                ]);
-            }
-            out += &render(&rows, &[false, true, true, true, true, true, true]);
-            out += "waitTime: controller receipt to start, a cold container's create + start included; \
-                    initTime: /init; run+logs: duration - initTime (/run, then the logs up to the sentinels); \
-                    outside the record: latency - waitTime - duration (HTTP, controller, bus, the answer).\n";
+        Some(out)
+    }
+
+    /// Where the time of invokes goes according to their activation records; `None` without any.
+    pub(crate) fn breakdown_section(&self) -> Option<String> {
+        if self.breakdowns.is_empty() {
+            return None;
         }
+        let mut rows = vec![row(&["invoke", "n", "latency", "waitTime", "initTime", "run+logs", "outside the record"])];
+        let f = |v: Option<f64>| v.map_or_else(dash, |v| format!("{v:.1}"));
+        for b in &self.breakdowns {
+            let [latency, wait, init, run, outside] = b.medians();
+            rows.push(vec![
+                b.label.clone(),
+                b.latency_ms.len().to_string(),
+                f(latency),
+                f(wait),
+                f(init),
+                f(run),
+                f(outside),
+            ]);
+        }
+        let mut out = render(&rows, &[false, true, true, true, true, true, true]);
+        out += "waitTime: controller receipt to start (a cold container's create + start, and in (k)/(l) the trip \
+                through Kafka, included); initTime: /init; run+logs: duration - initTime (the run, and for \
+                containers the logs up to the sentinels); outside the record: latency - waitTime - duration \
+                (HTTP, controller, bus, the answer).\n";
         Some(out)
     }
 }
