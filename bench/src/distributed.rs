@@ -15,13 +15,16 @@ use crate::cpu::CpuProbe;
 use crate::docker::{NODE_ECHO, callers, prime, warm_records};
 use crate::docker_cli::DockerCli;
 use crate::gust::Server;
-use crate::load::Window;
+use crate::load::{Window, closed_loop};
 use crate::measure::measure;
 use crate::report::{Path as Scenario, Report};
 
 /// How long a new deployment may take before its first invoke succeeds (the controller must
 /// see the invoker healthy in Consul, the invoker must have joined its Kafka topic).
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The services' warm-up before (k) and (l), in warm-ups of one cell.
+const WARM_SERVICES: u32 = 5;
 
 /// Memory for the warm containers of (l), MB: the widest concurrency, and a margin.
 fn user_memory_mb(widest: usize) -> u64 {
@@ -48,6 +51,7 @@ pub(crate) async fn scenarios(plan: &Plan<'_>, report: &mut Report, gust: &Path)
         let body = async |s: &Server, r: &mut Report| {
             s.deploy("echo", plan.module).await?;
             first_success(s, "echo", &params).await?;
+            warm_services(s, "echo", concurrencies, &params, plan.window).await?;
             for &n in concurrencies {
                 let callers = callers(s, "echo", n, &params).await?;
                 measure(r, Scenario::DistWasm, "(k) distributed, Wasm", 1, callers, plan.window).await;
@@ -70,6 +74,7 @@ pub(crate) async fn scenarios(plan: &Plan<'_>, report: &mut Report, gust: &Path)
         let body = async |s: &Server, r: &mut Report| {
             s.deploy_exec("warm", json!({ "kind": "nodejs:18", "code": NODE_ECHO })).await?;
             first_success(s, "warm", &params).await?;
+            warm_services(s, "warm", concurrencies, &params, plan.window).await?;
             for &n in concurrencies {
                 prime(s, "warm", n, &params).await?;
                 let callers = callers(s, "warm", n, &params).await?;
@@ -132,6 +137,27 @@ where
         }
     }
     result
+}
+
+/// A discarded load at the widest concurrency, five warm-ups long, before the first cell:
+/// a broker just started (or restarted) runs its hot paths interpreted until the JVM has
+/// compiled them, which doubles latencies for its first seconds. A production broker is warm.
+async fn warm_services(
+    server: &Server,
+    action: &str,
+    concurrencies: &[usize],
+    params: &Value,
+    window: Window,
+) -> anyhow::Result<()> {
+    let widest = concurrencies.iter().copied().max().unwrap_or(1);
+    let span = window.warmup * WARM_SERVICES;
+    eprintln!("[distributed] warming the services: {widest} callers for {:.1} s, not measured", span.as_secs_f64());
+    let callers = callers(server, action, widest, params).await?;
+    let summary = closed_loop(callers, Window { warmup: Duration::ZERO, measure: span }).await?;
+    if let Some(e) = summary.first_error {
+        bail!("warming the services failed: {e}");
+    }
+    Ok(())
 }
 
 /// Invokes `action` until it succeeds: a new deployment answers 503 until the controller has

@@ -510,6 +510,8 @@ fn notes(report: &Report, concurrencies: &[usize]) -> Vec<String> {
              own: every blocking invoke goes controller -> Kafka topic <cluster>.invoker0 -> invoker -> Kafka topic \
              <cluster>.completed0 -> controller, and its record is written to CouchDB (pouchdb-server here). (k) is \
              the Wasm echo as in (b); (l) the warm Node.js echo as in (h) (no stem cells; N containers warmed first). \
+             Before the first cell of each, a discarded load at the widest concurrency for five warm-ups (5 s) lets \
+             Kafka's JVM compile its hot paths: right after a broker (re)start latencies are about twice as high. \
              'other CPU' leaves out the services too: their cost is part of the deployment's. Their CouchDB \
              databases are dropped at the end.",
         ));
