@@ -166,6 +166,8 @@ impl Embedded {
         let mut config = ControllerConfig::new(ControllerId("0".into()));
         config.manifest = self.manifest.clone();
         config.wasm_slots_per_invoker = u64::from(self.wasm_instances);
+        // The SQLite store serves its own queued writes: nothing to keep here.
+        config.keep_recent_records = false;
         (config, services)
     }
 

@@ -13,11 +13,11 @@ use tokio::sync::oneshot;
 use crate::recent::Recent;
 
 /// Waiting callers by activation id.
-#[derive(Default)]
 pub(crate) struct Completions {
     waiting: DashMap<ActivationId, oneshot::Sender<Arc<Activation>>>,
-    /// Records handed out lately, readable before the store has them.
-    pub(crate) recent: Recent,
+    /// Records handed out lately, readable before the store has them (only when invokers
+    /// may answer before their store write is readable).
+    pub(crate) recent: Option<Recent>,
 }
 
 /// A registered wait; deregisters itself when dropped (a caller that gave up).
@@ -52,6 +52,11 @@ impl Drop for Waiter<'_> {
 }
 
 impl Completions {
+    /// Completions that keep the records they hand out when `keep_recent`.
+    pub(crate) fn new(keep_recent: bool) -> Self {
+        Self { waiting: DashMap::new(), recent: keep_recent.then(Recent::default) }
+    }
+
     /// Registers interest in `id`'s result; call before publishing the activation.
     pub(crate) fn register(&self, id: ActivationId) -> Waiter<'_> {
         let (tx, rx) = oneshot::channel();
@@ -61,7 +66,9 @@ impl Completions {
 
     /// Hands a result to its waiter, if it is still waiting, and keeps it for readers.
     pub(crate) fn complete(&self, record: Arc<Activation>) {
-        self.recent.put(record.clone());
+        if let Some(recent) = &self.recent {
+            recent.put(record.clone());
+        }
         if let Some((_, tx)) = self.waiting.remove(&record.activation_id) {
             let _ = tx.send(record);
         }

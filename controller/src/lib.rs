@@ -43,12 +43,13 @@ pub const MAX_BODY_BYTES: usize = 50 << 20;
 pub fn start(config: ControllerConfig, services: ControllerServices) -> AppState {
     let actions = cache::ActionCache::new(config.action_cache_ttl);
     let balancer = balancer::LoadBalancer::new(config.controllers, config.wasm_slots_per_invoker);
+    let completions = completion::Completions::new(config.keep_recent_records);
     let state = AppState(Arc::new(state::Inner {
         config,
         services,
         auth: auth::AuthCache::default(),
         actions,
-        completions: completion::Completions::default(),
+        completions,
         balancer,
     }));
     let bus = state.0.services.bus.clone();

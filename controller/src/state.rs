@@ -41,6 +41,10 @@ pub struct ControllerConfig {
     pub controllers: u64,
     /// WebAssembly instance slots an invoker offers (its concurrent Wasm activations).
     pub wasm_slots_per_invoker: u64,
+    /// Keep the records handed to blocking callers for a while and serve reads of them:
+    /// needed when invokers answer before the activation store can return the record (a
+    /// remote store); not when the store reads its own pending writes (SQLite in one process).
+    pub keep_recent_records: bool,
 }
 
 impl ControllerConfig {
@@ -57,6 +61,7 @@ impl ControllerConfig {
             action_cache_ttl: Duration::from_secs(5),
             controllers: 1,
             wasm_slots_per_invoker: 256,
+            keep_recent_records: true,
         }
     }
 }

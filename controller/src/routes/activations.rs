@@ -74,7 +74,7 @@ async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &
         id.parse().map_err(|e: gust_core::ids::ActivationIdError| ApiError::BadRequest(e.to_string()))?;
     extract::entitled(c, &ns, || format!("{ns}/{id}"))?;
     // Completed here lately: the invoker may have answered before its store write landed.
-    if let Some(r) = st.0.completions.recent.get(id).filter(|r| r.namespace == ns.as_str()) {
+    if let Some(r) = st.0.completions.recent.as_ref().and_then(|c| c.get(id)).filter(|r| r.namespace == ns.as_str()) {
         return Ok(Activation::clone(&r));
     }
     st.0.services.activations.get(&ns, id).await?.ok_or(ApiError::NotFound)
