@@ -16,28 +16,27 @@ mod floor;
 mod gust;
 mod load;
 mod measure;
+mod notes;
 mod report;
 mod stats;
 mod stem_cells;
 mod tempdir;
+mod wasm_path;
 mod wasmtime_cli;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::cpu::CpuProbe;
 use crate::floor::Floor;
-use crate::gust::Server;
-use crate::load::{Caller, Window};
+use crate::load::Window;
 use crate::measure::measure;
 use crate::report::{Machine, Path as Scenario, Report};
-use crate::wasmtime_cli::{CliCaller, WASMTIME_VERSION};
+use crate::wasmtime_cli::WASMTIME_VERSION;
 
 /// Pool slots of the engine, as `gust standalone` sets them by default.
 const MAX_INSTANCES: u32 = 256;
@@ -229,7 +228,8 @@ async fn main() -> anyhow::Result<()> {
     drop(floor);
 
     if (run(Only::B) || run(Only::D) || run(Only::E))
-        && let Err(e) = gust_scenarios(&args, &mut report, &gust_bin, &wasm, &concurrencies, widest, windows.main).await
+        && let Err(e) =
+            wasm_path::gust_scenarios(&args, &mut report, &gust_bin, &wasm, &concurrencies, widest, windows.main).await
     {
         report.notes.push(format!("(b)/(d)/(e) Gust: {e:#}"));
         eprintln!("[gust] {e:#}");
@@ -238,7 +238,8 @@ async fn main() -> anyhow::Result<()> {
     if run(Only::C) {
         match &wasmtime_bin {
             Some(bin) => {
-                if let Err(e) = cli_scenario(&mut report, bin, &module_path, &params, &concurrencies, windows.cli).await
+                if let Err(e) =
+                    wasm_path::cli_scenario(&mut report, bin, &module_path, &params, &concurrencies, windows.cli).await
                 {
                     report.notes.push(format!("(c) wasmtime run: {e:#}"));
                     eprintln!("[c] {e:#}");
@@ -311,7 +312,7 @@ async fn main() -> anyhow::Result<()> {
         println!("{section}");
     }
     println!("Notes:");
-    for n in notes(&report, &concurrencies) {
+    for n in notes::notes(&report, &concurrencies) {
         println!("- {n}");
     }
 
@@ -333,205 +334,4 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("[bench] raw figures written to {}", file.display());
     }
     Ok(())
-}
-
-/// (b), (d) and (e): one Wasm-only server for all, stopped (and its data removed) at the end.
-async fn gust_scenarios(
-    args: &Args,
-    report: &mut Report,
-    bin: &Path,
-    wasm: &[u8],
-    concurrencies: &[usize],
-    widest: usize,
-    window: Window,
-) -> anyhow::Result<()> {
-    eprintln!("[gust] starting {} standalone", bin.display());
-    // The Wasm path only: no prewarmed Docker containers starting while we measure.
-    let server = Server::start(bin, &["--docker".to_owned(), "off".to_owned()]).await?;
-    report.probe = CpuProbe::with_pids(server.pids());
-    let result = drive_gust(args, report, &server, wasm, concurrencies, widest, window).await;
-    report.probe = CpuProbe::default();
-    if result.is_err() {
-        eprintln!("[gust] server log (last lines):\n{}", server.log_tail());
-    }
-    eprintln!("[gust] stopping the server");
-    let persisted = server.stop().await?;
-    report.notes.push(format!(
-        "Gust persisted {} activation records for {} successful blocking invokes (warm-up included); \
-         its SQLite files ended at {:.1} MiB.",
-        persisted.records.map_or_else(|| "an unknown number of".into(), |n| n.to_string()),
-        persisted.invokes,
-        persisted.db_bytes as f64 / (1 << 20) as f64
-    ));
-    result
-}
-
-async fn drive_gust(
-    args: &Args,
-    report: &mut Report,
-    server: &Server,
-    wasm: &[u8],
-    concurrencies: &[usize],
-    widest: usize,
-    window: Window,
-) -> anyhow::Result<()> {
-    let params = json!({ "hello": "world" });
-    server.deploy("echo", wasm).await?;
-    let one: Arc<[String]> = vec![String::from("echo")].into();
-    if args.only.contains(&Only::E) {
-        for &n in concurrencies {
-            let mut callers = Vec::with_capacity(n);
-            for _ in 0..n {
-                callers.push(server.ping_caller().await?);
-            }
-            measure(report, Scenario::Ping, "(e) HTTP floor, GET /ping", 1, callers, window).await;
-        }
-    }
-    if args.only.contains(&Only::B) {
-        for &n in concurrencies {
-            let callers = gust_callers(server, &one, n, &params).await?;
-            measure(report, Scenario::Gust, "(b) gust HTTP, 1 action", 1, callers, window).await;
-        }
-    }
-    if args.only.contains(&Only::D) {
-        let many = args.actions.max(1);
-        eprintln!("[gust] deploying echo as {many} actions");
-        let names: Vec<String> = (0..many).map(|i| format!("echo-{i:03}")).collect();
-        for name in &names {
-            server.deploy(name, wasm).await?;
-        }
-        let names: Arc<[String]> = names.into();
-        // Back to back with the spread run, so both see the same database size.
-        let callers = gust_callers(server, &one, widest, &params).await?;
-        measure(report, Scenario::GustMany, "(d) gust HTTP, 1 action", 1, callers, window).await;
-        let callers = gust_callers(server, &names, widest, &params).await?;
-        let label = format!("(d) gust HTTP, {many} actions");
-        measure(report, Scenario::GustMany, &label, many, callers, window).await;
-    }
-    Ok(())
-}
-
-/// `n` workers, each on its own connection, worker `i` starting at action `i` (round robin).
-async fn gust_callers(
-    server: &Server,
-    actions: &Arc<[String]>,
-    n: usize,
-    params: &Value,
-) -> anyhow::Result<Vec<gust::GustCaller>> {
-    let mut callers = Vec::with_capacity(n);
-    for i in 0..n {
-        callers.push(server.caller(actions, i, params).await?);
-    }
-    Ok(callers)
-}
-
-/// (c): one priming call (the CLI compiles and caches the module), then the cells.
-async fn cli_scenario(
-    report: &mut Report,
-    bin: &Path,
-    module: &Path,
-    params: &Value,
-    concurrencies: &[usize],
-    window: Window,
-) -> anyhow::Result<()> {
-    eprintln!("[c] priming: one `wasmtime run` of {}", module.display());
-    CliCaller::new(bin, module, params)?.call().await.context("the priming call failed")?;
-    for &n in concurrencies {
-        let callers = (0..n).map(|_| CliCaller::new(bin, module, params)).collect::<anyhow::Result<Vec<_>>>()?;
-        measure(report, Scenario::WasmtimeRun, "(c) wasmtime run per call", 1, callers, window).await;
-    }
-    Ok(())
-}
-
-/// What the reader needs to know to read the tables.
-fn notes(report: &Report, concurrencies: &[usize]) -> Vec<String> {
-    let mut out = vec![
-        String::from(
-            "(a) runs instantiate + _start of a fresh instance per call in this process: no HTTP, auth, bus or store.",
-        ),
-        String::from(
-            "(b)/(d) are blocking result=true invokes to `gust standalone` (--docker off: no prewarmed \
-             containers) over HTTP/1.1 keep-alive, one connection per worker, through controller, bus, invoker and \
-             SQLite: every activation record is persisted by the server, and that \
-             write is part of each call's cost.",
-        ),
-        String::from(
-            "(d) in-process floor: the same spread over distinct loaded modules, no HTTP: the engine's own cost of \
-             many actions (pool slots switching between modules' memory images).",
-        ),
-        String::from(
-            "(c) spawns `wasmtime run echo.wasm` per call, params on stdin (process start, engine setup and \
-             module load from the CLI's cache every time).",
-        ),
-        String::from(
-            "The load generator runs on the same CPUs as the server in (b)/(d): their figures are conservative. \
-             'other CPU' is the share of the machine used by processes other than the bench and its server.",
-        ),
-    ];
-    let ran = |p: Scenario| report.cells.iter().any(|c| c.path == p);
-    if ran(Scenario::Ping) {
-        out.push(String::from(
-            "(e) is GET /ping on the server of (b), same connections and concurrency: HTTP/1.1 and routing, no auth, \
-             JSON, bus, invoker or store. b/e is what a blocking invoke adds to any request. At concurrency 1 on an \
-             idle VM, (e) is mostly wake-up latency (each hop between client and server wakes a halted vCPU): \
-             compare throughput at 8 and 64.",
-        ));
-    }
-    if [Scenario::DockerCold, Scenario::DockerPrewarm, Scenario::DockerWarm, Scenario::DockerRun]
-        .into_iter()
-        .chain([Scenario::NativeWarm, Scenario::NativeRun])
-        .any(ran)
-    {
-        out.push(String::from(
-            "(f) each sample creates a new Node.js action (nodejs:18, `function main(p){return p}`) on a server \
-             started with --docker auto --prewarm false, and times its first blocking result=true invoke: container \
-             create + start, /init, /run. (g) the same on a server with the manifest's stem cells (2 Node.js, \
-             1 Python): the invoke takes a stem cell (/init + /run); before the next sample the bench waits until \
-             the refilled stem cell has been running 1 s. (f)/(g): one discarded sample first, then one cold or \
-             prewarmed start per sample (no calls/s). Both servers get enough --user-memory that nothing is evicted.",
-        ));
-        out.push(String::from(
-            "(h) one Node.js action invoked warm on the server of (g) (concurrency N keeps N containers warm: one \
-             activation per container at a time). (i) `docker run --rm -i --entrypoint node gust/runtime-nodejs:18 \
-             -e <the same function, reading stdin>` per call. (j) the SDK's echo compiled natively, deployed as kind \
-             native (the binary, base64) and invoked warm, and `docker run --rm` of that binary mounted in \
-             gust/runtime-native:1. Each server is stopped with SIGTERM (it removes its containers) and the bench \
-             checks that none is left.",
-        ));
-        out.push(String::from(
-            "In the Docker cells 'other CPU' also leaves out the Docker engine: dockerd, containerd, every \
-             container shim and what runs under it (other deployments' containers included).",
-        ));
-    }
-    if ran(Scenario::DistWasm) || ran(Scenario::DistDocker) {
-        out.push(String::from(
-            "(k)/(l) run on a `gust controller` and a `gust invoker` (separate processes, config from the bench) on \
-             the Kafka, CouchDB and Consul of scripts/services/up, with a cluster name and database prefix of their \
-             own: every blocking invoke goes controller -> Kafka topic <cluster>.invoker0 -> invoker -> Kafka topic \
-             <cluster>.completed0 -> controller, and its record is written to CouchDB (pouchdb-server here). (k) is \
-             the Wasm echo as in (b); (l) the warm Node.js echo as in (h) (no stem cells; N containers warmed first). \
-             Before the first cell of each, a discarded load at the widest concurrency for five warm-ups (5 s) lets \
-             Kafka's JVM compile its hot paths: right after a broker (re)start latencies are about twice as high. \
-             'other CPU' leaves out the services too: their cost is part of the deployment's. Their CouchDB \
-             databases are dropped at the end.",
-        ));
-    }
-    if let Some(&n) = concurrencies.iter().max() {
-        out.push(format!(
-            "Closed loop: at concurrency {n} latency includes queueing (p50 ≈ {n} / throughput once the CPUs are busy)."
-        ));
-    }
-    out.extend(report.notes.iter().cloned());
-    let disturbed = report.disturbed(0.10);
-    if !disturbed.is_empty() {
-        let names: Vec<String> = disturbed.iter().map(|c| format!("{} at {}", c.label, c.concurrency)).collect();
-        out.push(format!(
-            "WARNING: other processes used more than 10 % of the machine during: {}. Those figures are low; rerun on a quiet machine.",
-            names.join("; ")
-        ));
-    }
-    if let Some(l) = report::loadavg() {
-        out.push(format!("Load average after the run: {l} (the bench itself keeps ~2 busy)."));
-    }
-    out
 }
