@@ -91,6 +91,8 @@ pub struct InvokerSection {
     pub idle_timeout: Duration,
     /// Keep the runtime manifest's stem cells started.
     pub prewarm: bool,
+    /// Stem cells to keep instead of the manifest's (`KIND=COUNT[xMB]`, comma-separated).
+    pub stem_cells: Option<String>,
     /// Where the compiled-module cache lives.
     pub data_dir: PathBuf,
     /// What actions see as `__OW_API_HOST`.
@@ -111,6 +113,7 @@ impl Default for InvokerSection {
             pause_grace: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(600),
             prewarm: true,
+            stem_cells: None,
             data_dir: PathBuf::from("/var/tmp/gust/invoker"),
             api_host: None,
             answer_before_store: true,

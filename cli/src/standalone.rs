@@ -56,6 +56,10 @@ pub struct StandaloneArgs {
     /// Keep the runtime manifest's stem cells (prewarmed containers) started.
     #[arg(long, env = "GUST_PREWARM", default_value_t = true, action = clap::ArgAction::Set)]
     pub prewarm: bool,
+    /// Stem cells to keep instead of the manifest's: KIND=COUNT[xMB], comma-separated
+    /// (e.g. nodejs:18=2,native=1x512). Ignored with --prewarm false.
+    #[arg(long, env = "GUST_STEM_CELLS", value_name = "LIST")]
+    pub stem_cells: Option<String>,
 }
 
 /// `500ms`, `10s`, `10m`, `1h`, or a number of milliseconds.
@@ -115,7 +119,11 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
 
     let api_host = args.api_host.clone().unwrap_or_else(|| format!("http://{addr}"));
     let manifest = wiring::manifest()?;
-    let stem_cells = if args.prewarm { gust_invoker::docker::stem_cells(&manifest) } else { vec![] };
+    let stem_cells = match (&args.prewarm, &args.stem_cells) {
+        (false, _) => vec![],
+        (true, None) => gust_invoker::docker::stem_cells(&manifest),
+        (true, Some(list)) => gust_invoker::docker::parse_stem_cells(&manifest, list).context("--stem-cells")?,
+    };
     let settings = wiring::EmbeddedSettings {
         data_dir: data_dir.clone(),
         wasm_instances: args.wasm_instances,
@@ -223,6 +231,7 @@ mod tests {
             pause_grace: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(600),
             prewarm: true,
+            stem_cells: None,
         }
     }
 

@@ -69,25 +69,46 @@ async fn without_stem_cells_the_first_run_is_a_cold_start() {
 
 #[tokio::test]
 async fn a_zipped_node_action_brings_its_dependencies() {
-    let g = Gust::start_docker(&["--prewarm", "false"]).await;
     let code = zip_b64(&[
         ("package.json", r#"{"name": "zipped", "main": "lib/action.js"}"#),
         ("lib/action.js", "const pad = require('leftpad');\nexports.main = (p) => ({padded: pad(p.word, 8, '*')});\n"),
         ("node_modules/leftpad/package.json", r#"{"name": "leftpad", "main": "index.js"}"#),
         ("node_modules/leftpad/index.js", "module.exports = (s, n, c) => c.repeat(Math.max(0, n - s.length)) + s;\n"),
     ]);
+    // Cold: no stem cells, a container is created for the action.
+    {
+        let g = Gust::start_docker(&["--prewarm", "false"]).await;
+        g.api.create("zipped", json!({"kind": "nodejs:default", "code": code}), json!({})).await;
+        let r = run(&g, "zipped", json!({"word": "gust"}), json!({"padded": "****gust"})).await;
+        assert!(annotation(&r, "initTime").is_some(), "{r:?}");
+        assert!(g.containers().iter().any(|n| n.contains("guest_zipped")), "a cold start");
+    }
+    // Prewarmed: one Node.js stem cell takes the zip; then warm.
+    let g = Gust::start_docker(&["--stem-cells", "nodejs:18=1"]).await;
+    g.await_containers("one stem cell", |n| stem_cells(n) == 1).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     g.api.create("zipped", json!({"kind": "nodejs:default", "code": code}), json!({})).await;
     let r = run(&g, "zipped", json!({"word": "gust"}), json!({"padded": "****gust"})).await;
-    assert_eq!(r["response"]["status"], "success");
+    assert!(annotation(&r, "initTime").is_some(), "{r:?}");
+    let names = g.containers();
+    assert!(!names.iter().any(|n| n.contains("guest_zipped")), "the stem cell ran it (prewarmed): {names:?}");
+    let warm = run(&g, "zipped", json!({"word": "wind"}), json!({"padded": "****wind"})).await;
+    assert!(annotation(&warm, "initTime").is_none(), "{warm:?}");
 }
 
 #[tokio::test]
 async fn a_native_action_built_from_the_sdk_runs_in_a_container() {
-    let g = Gust::start_docker(&["--prewarm", "false"]).await;
+    // A native stem cell (the manifest keeps none): the first run is prewarmed.
+    let g = Gust::start_docker(&["--stem-cells", "native=1"]).await;
+    g.await_containers("a native stem cell", |n| stem_cells(n) == 1).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let code = base64::engine::general_purpose::STANDARD.encode(native_hello());
     let action = g.api.create("native", json!({"kind": "native", "code": code}), json!({})).await;
     assert_eq!(action["exec"]["binary"], true);
     let r = run(&g, "native", json!({"name": "Dee"}), json!({"greeting": "Hello, Dee!"})).await;
+    assert!(annotation(&r, "initTime").is_some(), "{r:?}");
+    let names = g.containers();
+    assert!(!names.iter().any(|n| n.contains("guest_native")), "the stem cell ran it (prewarmed): {names:?}");
     assert!(
         r["logs"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().ends_with("stderr: hello: greeting Dee")),
         "{r:?}"

@@ -67,6 +67,25 @@ async fn the_guest_key_is_refused_on_a_public_address() {
 }
 
 #[tokio::test]
+async fn a_stem_cell_list_that_cannot_be_used_stops_the_start_with_the_reason() {
+    for (list, says) in [
+        ("cobol=1", "'cobol' is not one (kinds: nodejs:18, python:3.11, native)"),
+        ("nodejs:18", "'nodejs:18' is not a stem cell entry like nodejs:18=2"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(gust_bin())
+            .args(["standalone", "--docker", "off", "--port", &free_port().to_string(), "--stem-cells", list])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{list}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--stem-cells") && err.contains(says), "{list}: {err}");
+    }
+}
+
+#[tokio::test]
 async fn a_graceful_stop_finishes_accepted_activations_and_data_survives_a_restart() {
     let mut g = Gust::start().await;
     g.api.create_wasm("sleep", "sleep", json!({})).await;

@@ -7,7 +7,7 @@
 //! - [`container`]: a started container, its keep-alive HTTP client and its output;
 //! - [`logs`]: output split into activations at the sentinels, within the log limit;
 //! - [`placement`]: the pure placement decision; [`pool`]: the task that owns the containers;
-//! - [`run`]: one activation on a container.
+//! - [`run`]: one activation on a container; [`stem_cells`]: which prewarmed containers to keep.
 
 mod client;
 mod container;
@@ -17,6 +17,7 @@ mod placement;
 mod pool;
 mod run;
 mod start;
+mod stem_cells;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use gust_core::exec::{Exec, RuntimeManifest, Sandbox};
 
 pub use client::DockerError;
 pub use pool::{PoolConfig, StemCell};
+pub use stem_cells::{StemCellsError, parse_stem_cells, stem_cells};
 
 use crate::executor::{Executor, PrepareError, Runnable};
 use client::Docker;
@@ -62,26 +64,6 @@ impl std::fmt::Debug for DockerExecutor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DockerExecutor").field("images", &self.images).finish_non_exhaustive()
     }
-}
-
-/// Stem cells of the manifest's Docker kinds, with `count` each.
-pub fn stem_cells(manifest: &RuntimeManifest) -> Vec<StemCell> {
-    manifest
-        .kinds
-        .iter()
-        .filter_map(|k| match &k.sandbox {
-            Sandbox::Docker { image } => Some((k, image)),
-            Sandbox::Wasm => None,
-        })
-        .flat_map(|(k, image)| {
-            k.stem_cells.iter().map(move |c| StemCell {
-                kind: k.kind.clone(),
-                image: image.clone(),
-                memory_mb: c.memory,
-                count: c.count,
-            })
-        })
-        .collect()
 }
 
 impl DockerExecutor {
