@@ -14,7 +14,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::cpu::CpuProbe;
-use crate::docker_cli::{DockerCli, RunCaller};
+use crate::docker_cli::{DockerCli, run_caller};
 use crate::gust::Server;
 use crate::load::{Caller, Window, sequential};
 use crate::measure::{measure, measure_with};
@@ -97,7 +97,7 @@ pub(crate) async fn scenarios(plan: &Plan, report: &mut Report, gust: &Path) -> 
     let params = json!({ "hello": "world" });
 
     if plan.run {
-        let caller = RunCaller::new(&docker, node_run_args(), &params)?;
+        let caller = run_caller(&docker, node_run_args(), &params)?;
         report.probe = CpuProbe::with_docker(vec![]);
         let label = "(i) docker run --rm, Node.js";
         measure_with(report, Scenario::DockerRun, label, 1, 1, sequential(caller, 1, plan.samples)).await;
@@ -127,7 +127,7 @@ pub(crate) async fn scenarios(plan: &Plan, report: &mut Report, gust: &Path) -> 
             "/echo".to_owned(),
             NATIVE_IMAGE.to_owned(),
         ];
-        let caller = RunCaller::new(&docker, args, &params)?;
+        let caller = run_caller(&docker, args, &params)?;
         report.probe = CpuProbe::with_docker(vec![]);
         let label = "(j) docker run --rm, native SDK echo";
         measure_with(report, Scenario::NativeRun, label, 1, 1, sequential(caller, 1, plan.samples)).await;

@@ -1,15 +1,15 @@
 //! The `docker` CLI: whether Docker is usable, a deployment's containers (by its
-//! `gust.invoker=<instance>` label), and (i, j) `docker run --rm` per call, params on stdin.
+//! `gust.invoker=<instance>` label), and (i, j) `docker run --rm` per call ([`run_caller`]).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use anyhow::{Context as _, bail};
 use serde_json::Value;
-use tokio::io::AsyncWriteExt as _;
 use tokio::process::Command;
 
-use crate::load::Caller;
+use crate::process_caller::ProcessCaller;
 
 /// The label every container of a Gust deployment carries.
 const INVOKER_LABEL: &str = "gust.invoker";
@@ -99,45 +99,9 @@ impl DockerCli {
     }
 }
 
-/// `docker run --rm -i <args>` per call, `params` on stdin; checks stdout equals `params`.
-#[derive(Debug)]
-pub(crate) struct RunCaller {
-    bin: PathBuf,
-    args: Vec<String>,
-    input: Vec<u8>,
-    expected: Value,
-}
-
-impl RunCaller {
-    /// A caller running `docker run --rm -i` followed by `args` (options, image, command).
-    pub(crate) fn new(docker: &DockerCli, args: Vec<String>, params: &Value) -> anyhow::Result<Self> {
-        Ok(Self { bin: docker.bin.clone(), args, input: serde_json::to_vec(params)?, expected: params.clone() })
-    }
-}
-
-impl Caller for RunCaller {
-    async fn call(&mut self) -> anyhow::Result<()> {
-        let mut child = Command::new(&self.bin)
-            .args(["run", "--rm", "-i"])
-            .args(&self.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("cannot run {}", self.bin.display()))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(&self.input).await?;
-            // Dropping stdin closes it: the program sees the end of its input.
-        }
-        let out = child.wait_with_output().await?;
-        if !out.status.success() {
-            bail!("docker run exited with {}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
-        }
-        let same = serde_json::from_slice::<Value>(&out.stdout).is_ok_and(|v| v == self.expected);
-        if !same {
-            bail!("the output differs from the input: {}", String::from_utf8_lossy(&out.stdout));
-        }
-        Ok(())
-    }
+/// `docker run --rm -i <args>` per call (`args`: options, image, command), `params` on stdin.
+pub(crate) fn run_caller(docker: &DockerCli, args: Vec<String>, params: &Value) -> anyhow::Result<ProcessCaller> {
+    let mut all: Vec<OsString> = ["run", "--rm", "-i"].iter().map(OsString::from).collect();
+    all.extend(args.into_iter().map(OsString::from));
+    ProcessCaller::new("docker run", docker.bin.clone(), all, params)
 }

@@ -17,6 +17,7 @@ mod gust;
 mod load;
 mod measure;
 mod notes;
+mod process_caller;
 mod report;
 mod stats;
 mod stem_cells;

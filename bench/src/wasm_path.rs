@@ -12,7 +12,7 @@ use crate::gust::{self, Server};
 use crate::load::{Caller, Window};
 use crate::measure::measure;
 use crate::report::{Path as Scenario, Report};
-use crate::wasmtime_cli::CliCaller;
+use crate::wasmtime_cli;
 use crate::{Args, Only};
 
 /// (b), (d) and (e): one Wasm-only server for all, stopped (and its data removed) at the end.
@@ -115,9 +115,9 @@ pub(crate) async fn cli_scenario(
     window: Window,
 ) -> anyhow::Result<()> {
     eprintln!("[c] priming: one `wasmtime run` of {}", module.display());
-    CliCaller::new(bin, module, params)?.call().await.context("the priming call failed")?;
+    wasmtime_cli::caller(bin, module, params)?.call().await.context("the priming call failed")?;
     for &n in concurrencies {
-        let callers = (0..n).map(|_| CliCaller::new(bin, module, params)).collect::<anyhow::Result<Vec<_>>>()?;
+        let callers = (0..n).map(|_| wasmtime_cli::caller(bin, module, params)).collect::<anyhow::Result<Vec<_>>>()?;
         measure(report, Scenario::WasmtimeRun, "(c) wasmtime run per call", 1, callers, window).await;
     }
     Ok(())
