@@ -4,6 +4,7 @@
 
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use gust_tests::cluster::Cluster;
@@ -24,12 +25,38 @@ fn service(name: &str, action: &str) {
     assert!(status.success(), "scripts/services/{name} {action} failed");
 }
 
-/// Invokes `echo` non-blocking in a loop until `stop` is set; returns (accepted ids, statuses).
-async fn load(api: gust_tests::Api, stop: Arc<std::sync::atomic::AtomicBool>) -> (Vec<String>, Vec<(u16, String)>) {
+/// What a load got: the accepted ids, and the refusals (status, message).
+type Outcome = (Vec<String>, Vec<(u16, String)>);
+
+/// Non-blocking invokes of `echo` in a loop on its own task, until [`Load::finish`].
+struct Load {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<Outcome>,
+}
+
+impl Load {
+    /// A cluster of one controller and one Wasm invoker, `echo` created, under load.
+    async fn start() -> (Cluster, gust_tests::Api, Load) {
+        let c = Cluster::start(1, 1, "docker = \"off\"").await;
+        let api = c.api(0);
+        api.create_wasm("echo", "echo", json!({})).await;
+        let stop = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(invoke_until(api.clone(), stop.clone()));
+        (c, api, Load { stop, task })
+    }
+
+    /// Stops the load; returns what it got.
+    async fn finish(self) -> Outcome {
+        self.stop.store(true, Ordering::SeqCst);
+        self.task.await.unwrap_or_else(|e| panic!("the load task failed: {e}"))
+    }
+}
+
+async fn invoke_until(api: gust_tests::Api, stop: Arc<AtomicBool>) -> Outcome {
     let mut ids = vec![];
     let mut refused = vec![];
     let mut i = 0u64;
-    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+    while !stop.load(Ordering::SeqCst) {
         i += 1;
         let r = api.invoke("echo", "", &json!({"i": i})).await;
         match r.status {
@@ -41,28 +68,10 @@ async fn load(api: gust_tests::Api, stop: Arc<std::sync::atomic::AtomicBool>) ->
     (ids, refused)
 }
 
-async fn all_stored(c: &Cluster, ids: &[String], within: Duration) {
-    let t = Instant::now();
-    loop {
-        let stored = c.stored_activation_ids().await;
-        let missing: Vec<&String> = ids.iter().filter(|id| !stored.contains_key(id.as_str())).collect();
-        if missing.is_empty() {
-            eprintln!("all {} accepted activations stored", ids.len());
-            return;
-        }
-        assert!(t.elapsed() < within, "{} accepted activations have no record\n{}", missing.len(), c.logs());
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
 #[tokio::test]
 async fn couchdb_down_for_ten_seconds_answers_503_and_recovers_by_itself() {
     let _turn = TURN.lock().await;
-    let c = Cluster::start(1, 1, "docker = \"off\"").await;
-    let api = c.api(0);
-    api.create_wasm("echo", "echo", json!({})).await;
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let loader = tokio::spawn(load(api.clone(), stop.clone()));
+    let (c, api, load) = Load::start().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     service("couchdb", "stop");
     // While it is down, reads that need CouchDB answer 503 with a clear message.
@@ -84,14 +93,13 @@ async fn couchdb_down_for_ten_seconds_answers_503_and_recovers_by_itself() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     eprintln!("service back {:?} after CouchDB restarted", t.elapsed());
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let (ids, refused) = loader.await.unwrap();
+    let (ids, refused) = load.finish().await;
     eprintln!("{} accepted, {} refused during the outage", ids.len(), refused.len());
     for (status, message) in &refused {
         assert_eq!(*status, 503, "only clear 503s: {message}");
         assert!(!message.is_empty());
     }
-    all_stored(&c, &ids, Duration::from_secs(120)).await;
+    c.await_stored(&ids, Duration::from_secs(120)).await;
     // Every stored record reads back whole (nothing corrupt).
     for id in ids.iter().take(200) {
         let r = api.get(&format!("/api/v1/namespaces/_/activations/{id}")).await;
@@ -103,17 +111,12 @@ async fn couchdb_down_for_ten_seconds_answers_503_and_recovers_by_itself() {
 #[tokio::test]
 async fn a_kafka_restart_under_load_loses_no_accepted_activation() {
     let _turn = TURN.lock().await;
-    let c = Cluster::start(1, 1, "docker = \"off\"").await;
-    let api = c.api(0);
-    api.create_wasm("echo", "echo", json!({})).await;
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let loader = tokio::spawn(load(api.clone(), stop.clone()));
+    let (c, _, load) = Load::start().await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     service("kafka", "restart");
     tokio::time::sleep(Duration::from_secs(5)).await;
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let (ids, refused) = loader.await.unwrap();
+    let (ids, refused) = load.finish().await;
     eprintln!("{} accepted, {} refused around the broker restart", ids.len(), refused.len());
     assert!(refused.iter().all(|(s, _)| *s == 503), "{refused:?}");
-    all_stored(&c, &ids, Duration::from_secs(180)).await;
+    c.await_stored(&ids, Duration::from_secs(180)).await;
 }

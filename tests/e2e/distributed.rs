@@ -71,33 +71,17 @@ async fn burst(api: &Api, action: &str, n: usize, width: usize, at: usize, durin
 /// Waits until every accepted id has a record in CouchDB, and asserts that each record is
 /// there once and that the only others belong to invokes that got no answer.
 async fn all_stored(c: &Cluster, b: &Burst, within: Duration) {
-    let ids = &b.accepted;
-    let want: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    let t = Instant::now();
-    loop {
-        let stored = c.stored_activation_ids().await;
-        let missing = want.iter().filter(|id| !stored.contains_key(**id)).count();
-        if missing == 0 {
-            let extra: Vec<&String> = stored.keys().filter(|k| !want.contains(k.as_str())).collect();
-            assert!(
-                extra.len() <= b.unanswered,
-                "{} records of activations nobody sent (only {} invokes went unanswered): {extra:?}",
-                extra.len(),
-                b.unanswered
-            );
-            assert!(stored.values().all(|&n| n == 1), "an activation has more than one record");
-            eprintln!(
-                "all {} accepted activations stored after {:?}; {} of {} unanswered invokes ran too",
-                ids.len(),
-                t.elapsed(),
-                extra.len(),
-                b.unanswered
-            );
-            return;
-        }
-        assert!(t.elapsed() < within, "{missing} of {} accepted activations have no record\n{}", ids.len(), c.logs());
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let stored = c.await_stored(&b.accepted, within).await;
+    let want: HashSet<&str> = b.accepted.iter().map(String::as_str).collect();
+    let extra: Vec<&String> = stored.keys().filter(|k| !want.contains(k.as_str())).collect();
+    assert!(
+        extra.len() <= b.unanswered,
+        "{} records of activations nobody sent (only {} invokes went unanswered): {extra:?}",
+        extra.len(),
+        b.unanswered
+    );
+    assert!(stored.values().all(|&n| n == 1), "an activation has more than one record");
+    eprintln!("{} of {} unanswered invokes ran too", extra.len(), b.unanswered);
 }
 
 #[tokio::test]

@@ -231,6 +231,27 @@ impl Cluster {
         out
     }
 
+    /// Waits until every id in `ids` has a record in CouchDB (panics after `within`, with the
+    /// processes' logs); returns what is stored then, as [`Cluster::stored_activation_ids`].
+    pub async fn await_stored(&self, ids: &[String], within: Duration) -> std::collections::HashMap<String, usize> {
+        let t = Instant::now();
+        loop {
+            let stored = self.stored_activation_ids().await;
+            let missing = ids.iter().filter(|id| !stored.contains_key(id.as_str())).count();
+            if missing == 0 {
+                eprintln!("all {} accepted activations stored after {:?}", ids.len(), t.elapsed());
+                return stored;
+            }
+            assert!(
+                t.elapsed() < within,
+                "{missing} of {} accepted activations have no record\n{}",
+                ids.len(),
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     /// Every activation id of namespace `guest` stored in CouchDB, with how often each occurs
     /// (read straight from the database, not through Gust).
     pub async fn stored_activation_ids(&self) -> std::collections::HashMap<String, usize> {
