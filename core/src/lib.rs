@@ -11,6 +11,8 @@
 pub mod action;
 pub mod activation;
 pub mod bus;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod entity;
 pub mod exec;
 pub mod ids;

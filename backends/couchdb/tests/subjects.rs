@@ -4,8 +4,9 @@
 mod common;
 
 use common::TestStore;
+use gust_core::conformance;
 use gust_core::store::SubjectStore;
-use gust_core::subject::{AuthKey, GUEST_AUTH, Identity, SubjectRecord};
+use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
 use gust_couchdb::CouchStore;
 
 fn guest() -> AuthKey {
@@ -15,15 +16,7 @@ fn guest() -> AuthKey {
 #[tokio::test]
 async fn identify_accepts_only_the_right_key() {
     let store = TestStore::open().await;
-    let key = guest();
-    store.put_subject(SubjectRecord::new("guest", "guest", &key)).await.expect("put");
-
-    let identity = store.identify(&key).await.expect("identify");
-    assert_eq!(identity, Some(Identity { subject: "guest".into(), namespace: "guest".into(), authkey: key.clone() }));
-    let wrong_key = AuthKey { uuid: key.uuid.clone(), key: "not-the-key".into() };
-    assert_eq!(store.identify(&wrong_key).await.expect("identify"), None);
-    let unknown = AuthKey::generate();
-    assert_eq!(store.identify(&unknown).await.expect("identify"), None);
+    conformance::subjects::identify_accepts_only_the_right_key(&store.store).await;
 }
 
 #[tokio::test]
@@ -44,28 +37,13 @@ async fn uuids_that_look_like_couchdb_paths_are_just_unknown() {
 #[tokio::test]
 async fn putting_a_subject_again_replaces_it_by_uuid() {
     let store = TestStore::open().await;
-    let old = guest();
-    store.put_subject(SubjectRecord::new("guest", "guest", &old)).await.expect("put");
-    let new = AuthKey { uuid: old.uuid.clone(), key: "a-brand-new-secret-key".into() };
-    store.put_subject(SubjectRecord::new("alice", "alice-ns", &new)).await.expect("replace");
-
-    assert_eq!(store.identify(&old).await.expect("identify"), None);
-    let identity = store.identify(&new).await.expect("identify").expect("new key works");
-    assert_eq!((identity.subject.as_str(), identity.namespace.as_str()), ("alice", "alice-ns"));
-    assert_eq!(store.list_subjects().await.expect("list").len(), 1);
+    conformance::subjects::putting_a_subject_again_replaces_it_by_uuid(&store.store).await;
 }
 
 #[tokio::test]
 async fn deleting_a_subject_reports_whether_it_existed() {
     let store = TestStore::open().await;
-    let key = AuthKey::generate();
-    store.put_subject(SubjectRecord::new("bob", "bob", &key)).await.expect("put");
-    assert!(store.delete_subject(&key.uuid).await.expect("delete"));
-    assert!(!store.delete_subject(&key.uuid).await.expect("delete again"));
-    assert_eq!(store.identify(&key).await.expect("identify"), None);
-    // A deleted uuid can be put again.
-    store.put_subject(SubjectRecord::new("bob", "bob", &key)).await.expect("put again");
-    assert!(store.identify(&key).await.expect("identify").is_some());
+    conformance::subjects::deleting_a_subject_reports_whether_it_existed(&store.store).await;
 }
 
 #[tokio::test]

@@ -2,57 +2,34 @@
 
 use std::path::Path;
 
+use gust_core::conformance;
 use gust_core::store::SubjectStore;
-use gust_core::subject::{AuthKey, GUEST_AUTH, Identity, SubjectRecord};
+use gust_core::subject::{AuthKey, SubjectRecord};
 use gust_sqlite::SqliteStore;
 
 fn open(dir: &Path) -> SqliteStore {
     SqliteStore::open(&dir.join("gust.db")).expect("open store")
 }
 
-fn guest() -> AuthKey {
-    GUEST_AUTH.parse().expect("guest key")
-}
-
 #[tokio::test]
 async fn identify_accepts_only_the_right_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
-    let key = guest();
-    store.put_subject(SubjectRecord::new("guest", "guest", &key)).await.expect("put");
-
-    let identity = store.identify(&key).await.expect("identify");
-    assert_eq!(identity, Some(Identity { subject: "guest".into(), namespace: "guest".into(), authkey: key.clone() }));
-    let wrong_key = AuthKey { uuid: key.uuid.clone(), key: "not-the-key".into() };
-    assert_eq!(store.identify(&wrong_key).await.expect("identify"), None);
-    let unknown = AuthKey::generate();
-    assert_eq!(store.identify(&unknown).await.expect("identify"), None);
+    conformance::subjects::identify_accepts_only_the_right_key(&store).await;
 }
 
 #[tokio::test]
 async fn putting_a_subject_again_replaces_it_by_uuid() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
-    let old = guest();
-    store.put_subject(SubjectRecord::new("guest", "guest", &old)).await.expect("put");
-    let new = AuthKey { uuid: old.uuid.clone(), key: "a-brand-new-secret-key".into() };
-    store.put_subject(SubjectRecord::new("alice", "alice-ns", &new)).await.expect("replace");
-
-    assert_eq!(store.identify(&old).await.expect("identify"), None);
-    let identity = store.identify(&new).await.expect("identify").expect("new key works");
-    assert_eq!((identity.subject.as_str(), identity.namespace.as_str()), ("alice", "alice-ns"));
-    assert_eq!(store.list_subjects().await.expect("list").len(), 1);
+    conformance::subjects::putting_a_subject_again_replaces_it_by_uuid(&store).await;
 }
 
 #[tokio::test]
 async fn deleting_a_subject_reports_whether_it_existed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
-    let key = AuthKey::generate();
-    store.put_subject(SubjectRecord::new("bob", "bob", &key)).await.expect("put");
-    assert!(store.delete_subject(&key.uuid).await.expect("delete"));
-    assert!(!store.delete_subject(&key.uuid).await.expect("delete again"));
-    assert_eq!(store.identify(&key).await.expect("identify"), None);
+    conformance::subjects::deleting_a_subject_reports_whether_it_existed(&store).await;
 }
 
 #[tokio::test]
