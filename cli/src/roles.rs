@@ -179,13 +179,9 @@ pub async fn invoker(args: InvokerArgs) -> anyhow::Result<()> {
                 .filter(|c| c.is_ascii_alphanumeric())
                 .map(|c| c.to_ascii_lowercase())
                 .collect();
-            let stem_cells = match (iv.prewarm, &iv.stem_cells) {
-                (false, _) => Vec::new(),
-                (true, None) => gust_invoker::docker::stem_cells(&parts.manifest),
-                (true, Some(list)) => {
-                    gust_invoker::docker::parse_stem_cells(&parts.manifest, list).context("[invoker] stem_cells")?
-                }
-            };
+            let stem_cells =
+                gust_invoker::docker::chosen_stem_cells(&parts.manifest, iv.prewarm, iv.stem_cells.as_deref())
+                    .context("[invoker] stem_cells")?;
             let settings = DockerSettings {
                 instance,
                 pool: PoolConfig {

@@ -119,11 +119,8 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
 
     let api_host = args.api_host.clone().unwrap_or_else(|| format!("http://{addr}"));
     let manifest = wiring::manifest()?;
-    let stem_cells = match (&args.prewarm, &args.stem_cells) {
-        (false, _) => vec![],
-        (true, None) => gust_invoker::docker::stem_cells(&manifest),
-        (true, Some(list)) => gust_invoker::docker::parse_stem_cells(&manifest, list).context("--stem-cells")?,
-    };
+    let stem_cells = gust_invoker::docker::chosen_stem_cells(&manifest, args.prewarm, args.stem_cells.as_deref())
+        .context("--stem-cells")?;
     let settings = wiring::EmbeddedSettings {
         data_dir: data_dir.clone(),
         wasm_instances: args.wasm_instances,

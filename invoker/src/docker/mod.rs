@@ -28,7 +28,7 @@ use gust_core::exec::{Exec, RuntimeManifest, Sandbox};
 
 pub use client::DockerError;
 pub use pool::{PoolConfig, StemCell};
-pub use stem_cells::{StemCellsError, parse_stem_cells, stem_cells};
+pub use stem_cells::{StemCellsError, chosen_stem_cells};
 
 use crate::executor::{Executor, PrepareError, Runnable};
 use client::Docker;

@@ -25,7 +25,7 @@ pub enum StemCellsError {
 }
 
 /// Stem cells of the manifest's Docker kinds, with `count` each.
-pub fn stem_cells(manifest: &RuntimeManifest) -> Vec<StemCell> {
+fn stem_cells(manifest: &RuntimeManifest) -> Vec<StemCell> {
     manifest
         .kinds
         .iter()
@@ -44,9 +44,23 @@ pub fn stem_cells(manifest: &RuntimeManifest) -> Vec<StemCell> {
         .collect()
 }
 
+/// The stem cells a deployment keeps: none without `prewarm`, else the operator's `list`
+/// when there is one, else the manifest's.
+pub fn chosen_stem_cells(
+    manifest: &RuntimeManifest,
+    prewarm: bool,
+    list: Option<&str>,
+) -> Result<Vec<StemCell>, StemCellsError> {
+    match (prewarm, list) {
+        (false, _) => Ok(Vec::new()),
+        (true, None) => Ok(stem_cells(manifest)),
+        (true, Some(list)) => parse_stem_cells(manifest, list),
+    }
+}
+
 /// Parses an operator's list against `manifest` (aliases like `nodejs:default` resolve; an
 /// empty list means none).
-pub fn parse_stem_cells(manifest: &RuntimeManifest, list: &str) -> Result<Vec<StemCell>, StemCellsError> {
+fn parse_stem_cells(manifest: &RuntimeManifest, list: &str) -> Result<Vec<StemCell>, StemCellsError> {
     let mut out = Vec::new();
     for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let syntax = || StemCellsError::Syntax(entry.to_owned());
@@ -105,6 +119,15 @@ mod tests {
             cells.iter().map(|c| (c.kind.as_str(), c.image.as_str(), c.count, c.memory_mb)).collect();
         assert_eq!(got, [("nodejs:18", "gust/runtime-nodejs:18", 1, 256), ("native", "gust/runtime-native:1", 2, 512)]);
         assert!(parse_stem_cells(&manifest(), "").unwrap().is_empty());
+    }
+
+    #[test]
+    fn prewarm_off_wins_and_a_list_replaces_the_manifest() {
+        let m = manifest();
+        assert!(chosen_stem_cells(&m, false, Some("native=3")).unwrap().is_empty());
+        assert_eq!(chosen_stem_cells(&m, true, None).unwrap().len(), 1);
+        let listed = chosen_stem_cells(&m, true, Some("native=3")).unwrap();
+        assert_eq!((listed[0].kind.as_str(), listed[0].count), ("native", 3));
     }
 
     #[test]
