@@ -123,17 +123,10 @@ where
         records.map_or_else(|| "an unknown number of".into(), |n| n.to_string()),
     ));
     if matches!(invoker, Invoker::Docker { .. }) {
-        let docker = DockerCli::find();
-        match docker.containers(&instance).await {
-            Ok(left) if left.is_empty() => {}
-            Ok(left) => {
-                let removed = docker.remove_all(&instance).await.unwrap_or(0);
-                note(
-                    report,
-                    format!("{what}: the invoker left {} containers; the bench removed {removed}.", left.len()),
-                );
-            }
-            Err(e) => note(report, format!("{what}: cannot list the containers of {instance}: {e:#}")),
+        match DockerCli::find().remove_all(&instance).await {
+            Ok(0) => {}
+            Ok(left) => note(report, format!("{what}: the invoker left {left} containers; the bench removed them.")),
+            Err(e) => note(report, format!("{what}: cannot list or remove the containers of {instance}: {e:#}")),
         }
     }
     result

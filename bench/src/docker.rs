@@ -190,22 +190,16 @@ where
     let had = docker.containers(&instance).await.map(|c| c.len()).unwrap_or(0);
     eprintln!("[docker] {what}: stopping the server (SIGTERM: it removes its {had} containers)");
     let stopped = server.stop().await;
-    match docker.containers(&instance).await {
-        Ok(left) if left.is_empty() => {
+    match docker.remove_all(&instance).await {
+        Ok(0) => {
             eprintln!("[docker] {what}: no container of instance {instance} is left");
             report.notes.push(format!("{what}: on SIGTERM the server removed all {had} of its containers."));
         }
-        Ok(left) => {
-            let removed = docker.remove_all(&instance).await.unwrap_or(0);
-            note(
-                report,
-                format!(
-                    "{what}: the server left {} containers of instance {instance} behind; the bench removed {removed}.",
-                    left.len()
-                ),
-            );
-        }
-        Err(e) => note(report, format!("{what}: cannot list the containers of instance {instance}: {e:#}")),
+        Ok(left) => note(
+            report,
+            format!("{what}: the server left {left} containers of instance {instance} behind; the bench removed them."),
+        ),
+        Err(e) => note(report, format!("{what}: cannot list or remove the containers of instance {instance}: {e:#}")),
     }
     stopped?;
     result
