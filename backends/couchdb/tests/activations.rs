@@ -115,24 +115,10 @@ async fn filters_match_the_memory_reference_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_accepted_before_close_are_all_stored() {
     let store = TestStore::open().await;
-    let mut tasks = Vec::new();
-    for i in 0..2000u64 {
-        let store = store.store.clone();
-        tasks.push(tokio::spawn(async move {
-            let a = record("guest", "guest/hello", i);
-            let id = a.activation_id;
-            store.store(Arc::new(a)).await.map(|()| id)
-        }));
-    }
-    tokio::task::yield_now().await;
-    store.close().await.expect("close");
-    let mut accepted = Vec::new();
-    for t in tasks {
-        if let Ok(id) = t.await.expect("task") {
-            accepted.push(id);
-        }
-    }
-    assert!(store.store(Arc::new(record("guest", "guest/late", 1))).await.is_err(), "closed stores refuse writes");
+    let accepted = conformance::activations::stores_racing_a_close(Arc::new(store.store.clone()), async {
+        store.close().await.expect("close")
+    })
+    .await;
     assert_eq!(store.queued(), 0, "a refused record is not left queued");
     // Reads keep working after close.
     assert_eq!(store.count(&query("guest")).await.expect("count"), accepted.len() as u64);

@@ -94,24 +94,10 @@ async fn filters_match_the_memory_reference_store() {
 async fn records_accepted_before_close_are_all_committed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
-    let mut tasks = Vec::new();
-    for i in 0..2000u64 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let a = record("guest", "guest/hello", i);
-            let id = a.activation_id;
-            store.store(Arc::new(a)).await.map(|()| id)
-        }));
-    }
-    tokio::task::yield_now().await;
-    store.close().await.expect("close");
-    let mut accepted = Vec::new();
-    for t in tasks {
-        if let Ok(id) = t.await.expect("task") {
-            accepted.push(id);
-        }
-    }
-    assert!(store.store(Arc::new(record("guest", "guest/late", 1))).await.is_err(), "closed stores refuse writes");
+    let accepted = conformance::activations::stores_racing_a_close(Arc::new(store.clone()), async {
+        store.close().await.expect("close")
+    })
+    .await;
     drop(store);
 
     let store = open(dir.path());

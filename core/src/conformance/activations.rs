@@ -1,5 +1,6 @@
 //! [`ActivationStore`] checks: idempotent stores, the list filters, read-your-writes.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -223,4 +224,32 @@ pub async fn filters_match_the_memory_reference_store(store: &dyn ActivationStor
             }
         }
     }
+}
+
+/// 2000 stores spawned at once race `close` (which closes `store`): returns the ids of the
+/// stores that were accepted, after checking that a store after the close is refused. The
+/// caller then checks that every accepted record is durable.
+pub async fn stores_racing_a_close(
+    store: Arc<dyn ActivationStore>,
+    close: impl Future<Output = ()>,
+) -> Vec<ActivationId> {
+    let mut tasks = Vec::new();
+    for i in 0..2000u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let a = record("guest", "guest/hello", i);
+            let id = a.activation_id;
+            store.store(Arc::new(a)).await.map(|()| id)
+        }));
+    }
+    tokio::task::yield_now().await;
+    close.await;
+    let mut accepted = Vec::new();
+    for t in tasks {
+        if let Ok(id) = t.await.expect("task") {
+            accepted.push(id);
+        }
+    }
+    assert!(store.store(Arc::new(record("guest", "guest/late", 1))).await.is_err(), "closed stores refuse writes");
+    accepted
 }
