@@ -50,6 +50,25 @@ pub(crate) async fn closed_loop<C: Caller>(callers: Vec<C>, window: Window) -> a
     }
 }
 
+/// [`closed_loop`] on a multi-thread runtime of its own with `threads` workers, for callers that
+/// do their work inside this process (the floor): the bench's main runtime has one thread, as
+/// a load generator should, and would run them one at a time.
+pub(crate) async fn closed_loop_parallel<C: Caller>(
+    callers: Vec<C>,
+    window: Window,
+    threads: usize,
+) -> anyhow::Result<Summary> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .thread_name("bench-floor")
+        .enable_all()
+        .build()
+        .context("cannot start the floor's runtime")?;
+    let outcome = rt.spawn(closed_loop(callers, window)).await;
+    rt.shutdown_background();
+    outcome.context("the floor's load panicked")?
+}
+
 /// Calls one after the other until `samples` succeeded, after `warmup` discarded calls: for
 /// paths where each call takes long (a container per call), counted in calls, not seconds.
 /// Throughput is the measured calls over the wall time they took.
@@ -150,6 +169,15 @@ mod tests {
         assert!(s.throughput > 0.0 && s.throughput <= 200.0, "{s:?}");
         let e = sequential(Broken, 0, 1).await.unwrap_err();
         assert!(format!("{e:#}").contains("in a row"), "{e:#}");
+    }
+
+    #[tokio::test]
+    async fn the_parallel_loop_runs_callers_at_once() {
+        let w = Window { warmup: Duration::ZERO, measure: Duration::from_millis(200) };
+        let callers = (0..4).map(|_| Sleepy(Duration::from_millis(10))).collect();
+        let s = closed_loop_parallel(callers, w, 2).await.unwrap();
+        // Four sleepers side by side: about 80 calls, far more than one at a time would make.
+        assert!(s.calls > 40 && s.calls <= 82, "{s:?}");
     }
 
     #[tokio::test]

@@ -34,8 +34,8 @@ use clap::{Parser, ValueEnum};
 use serde_json::json;
 
 use crate::floor::Floor;
-use crate::load::Window;
-use crate::measure::measure;
+use crate::load::{Window, closed_loop_parallel};
+use crate::measure::measure_with;
 use crate::report::{Machine, Path as Scenario, Report};
 use crate::wasmtime_cli::WASMTIME_VERSION;
 
@@ -148,7 +148,10 @@ fn target_dir() -> Option<PathBuf> {
     Some(exe.parent()?.parent()?.to_path_buf())
 }
 
-#[tokio::main]
+/// One thread drives every HTTP and process load, as wrk does: a load generator that hops
+/// between threads adds its own wake-ups to every figure. The in-process floor gets a
+/// multi-thread runtime of its own (`closed_loop_parallel`).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let windows = args.windows()?;
@@ -205,7 +208,11 @@ async fn main() -> anyhow::Result<()> {
         "docker:    {} samples (after 1 discarded) per one-off cell (f)(g)(i)(j docker run)",
         if args.quick { QUICK_DOCKER_SAMPLES } else { args.docker_samples.max(1) }
     );
-    println!("load:      closed loop in this process, tokio multi-thread runtime ({} workers)\n", machine.cpus);
+    println!(
+        "load:      closed loop in this process: HTTP and processes from one thread (tokio current-thread); \
+         the in-process floor on {} threads\n",
+        machine.cpus
+    );
     std::io::stdout().flush()?;
 
     let mut report = Report::new(machine.cpus);
@@ -214,7 +221,8 @@ async fn main() -> anyhow::Result<()> {
     if run(Only::A) {
         for &n in &concurrencies {
             let callers = (0..n).map(|_| floor.caller(&params, 1, 0)).collect::<anyhow::Result<Vec<_>>>()?;
-            measure(&mut report, Scenario::Floor, "(a) in-process floor", 1, callers, windows.main).await;
+            let cell = closed_loop_parallel(callers, windows.main, machine.cpus);
+            measure_with(&mut report, Scenario::Floor, "(a) in-process floor", 1, n, cell).await;
         }
     }
     if run(Only::D) {
@@ -224,7 +232,8 @@ async fn main() -> anyhow::Result<()> {
         floor.ensure_copies(many)?;
         let label = format!("(d) in-process floor, {many} modules");
         let callers = (0..widest).map(|i| floor.caller(&params, many, i)).collect::<anyhow::Result<Vec<_>>>()?;
-        measure(&mut report, Scenario::FloorMany, &label, many, callers, windows.main).await;
+        let cell = closed_loop_parallel(callers, windows.main, machine.cpus);
+        measure_with(&mut report, Scenario::FloorMany, &label, many, widest, cell).await;
     }
     drop(floor);
 
