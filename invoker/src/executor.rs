@@ -23,7 +23,7 @@ pub struct RunRequest<'a> {
 }
 
 /// What a run produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct RunOutcome {
     /// Outcome and result.
     pub response: ActivationResponse,
@@ -36,6 +36,29 @@ pub struct RunOutcome {
     /// When the action's code started (init or run), epoch ms, when that was later than the
     /// activation's pickup (time spent waiting for a container counts as `waitTime`).
     pub started_ms: Option<u64>,
+    /// What the run leaves to release once the caller has its answer.
+    pub leftovers: Leftovers,
+}
+
+/// What a run leaves to release after its caller has the answer: a Wasm instance's store,
+/// whose teardown (resetting the memory pages the guest dirtied, giving the slot back to the
+/// pool) need not delay the reply. Dropping it releases everything; the invoker does so
+/// before it frees the activation's slot, so the pool never holds more instances than the
+/// invoker runs at once.
+#[derive(Default)]
+pub struct Leftovers(Option<Box<dyn Send>>);
+
+impl Leftovers {
+    /// Leftovers holding `what` until they are dropped.
+    pub fn new(what: impl Send + 'static) -> Self {
+        Self(Some(Box::new(what)))
+    }
+}
+
+impl std::fmt::Debug for Leftovers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Leftovers(held)" } else { "Leftovers(none)" })
+    }
 }
 
 /// Why an action revision could not be made runnable.
@@ -76,4 +99,20 @@ pub trait Executor: Send + Sync + 'static {
 pub trait Runnable: Send + Sync + 'static {
     /// Runs one activation. Never fails: every failure is an activation outcome.
     async fn run(&self, req: RunRequest<'_>) -> RunOutcome;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftovers_hold_what_they_are_given_until_dropped() {
+        let store = Arc::new(());
+        let held = Leftovers::new(store.clone());
+        assert_eq!(Arc::strong_count(&store), 2);
+        assert_eq!(format!("{held:?}"), "Leftovers(held)");
+        drop(held);
+        assert_eq!(Arc::strong_count(&store), 1);
+        assert_eq!(format!("{:?}", Leftovers::default()), "Leftovers(none)");
+    }
 }

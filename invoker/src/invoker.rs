@@ -14,7 +14,7 @@ use gust_core::time::now_ms;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::executor::{Executor, PrepareError, RunRequest};
+use crate::executor::{Executor, Leftovers, PrepareError, RunRequest};
 use crate::prepared::{Lookup, Prepared, PreparedCache};
 use crate::record::{self, Timing};
 
@@ -153,7 +153,8 @@ impl Invoker {
         };
         let span = tracing::info_span!("activation", activation_id = %msg.activation_id, action = %msg.action);
         async {
-            let record = Arc::new(self.execute(&msg).await);
+            let (record, leftovers) = self.execute(&msg).await;
+            let record = Arc::new(record);
             // Queued, the record is readable at once; the caller is answered before the write
             // is durable, and the message is committed only after it is.
             let durable = self.services.activations.store(record.clone());
@@ -164,14 +165,18 @@ impl Invoker {
                 self.persist(&record, durable).await;
                 self.acknowledge(&msg, record.clone()).await;
             }
+            // The caller has its answer (the awaits above let it go out): now tear the
+            // sandbox down, before the slot is freed.
+            drop(leftovers);
             receipt.commit();
         }
         .instrument(span)
         .await
     }
 
-    /// Runs one activation and builds its record. Never fails.
-    async fn execute(&self, msg: &ActivationMessage) -> Activation {
+    /// Runs one activation and builds its record, and returns what the run left to release.
+    /// Never fails.
+    async fn execute(&self, msg: &ActivationMessage) -> (Activation, Leftovers) {
         let start = now_ms();
         let began = Instant::now();
         let key = (msg.action.doc_id(), msg.revision.clone());
@@ -182,14 +187,16 @@ impl Invoker {
             Err(e) => {
                 tracing::info!(error = %e.message, "Action could not be prepared.");
                 let out = record::not_run(ActivationResponse::error(e.status, e.message));
-                return record::build(msg, None, out, Timing { start, end: now_ms(), prepare_ms: None });
+                let record = record::build(msg, None, out, Timing { start, end: now_ms(), prepare_ms: None });
+                return (record, Leftovers::default());
             }
         };
         let action = &prepared.action;
         let deadline = now_ms() + action.limits.timeout;
         let (params, env) = record::run_input(msg, action, self.config.api_host.as_deref(), deadline);
-        let outcome = prepared.runnable.run(RunRequest { msg, action, env, params }).await;
-        record::build(msg, Some(action), outcome, Timing { start, end: now_ms(), prepare_ms })
+        let mut outcome = prepared.runnable.run(RunRequest { msg, action, env, params }).await;
+        let leftovers = std::mem::take(&mut outcome.leftovers);
+        (record::build(msg, Some(action), outcome, Timing { start, end: now_ms(), prepare_ms }), leftovers)
     }
 
     /// Loads the revision from the entity store and hands it to the executor for its kind.

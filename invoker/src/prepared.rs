@@ -133,6 +133,7 @@ mod tests {
                 timed_out: false,
                 init_time_ms: None,
                 started_ms: None,
+                leftovers: crate::executor::Leftovers::default(),
             }
         }
     }

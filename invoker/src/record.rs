@@ -6,7 +6,7 @@ use gust_core::messages::ActivationMessage;
 use gust_core::params::Params;
 use serde_json::{Map, Value, json};
 
-use crate::executor::RunOutcome;
+use crate::executor::{Leftovers, RunOutcome};
 
 /// When the run happened, epoch ms.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +54,14 @@ pub(crate) fn build(msg: &ActivationMessage, action: Option<&Action>, outcome: R
 
 /// An outcome for an activation that never ran.
 pub(crate) fn not_run(response: ActivationResponse) -> RunOutcome {
-    RunOutcome { response, logs: Vec::new(), timed_out: false, init_time_ms: None, started_ms: None }
+    RunOutcome {
+        response,
+        logs: Vec::new(),
+        timed_out: false,
+        init_time_ms: None,
+        started_ms: None,
+        leftovers: Leftovers::default(),
+    }
 }
 
 /// A JSON value as an environment variable: strings as they are, everything else as JSON.
@@ -157,6 +164,7 @@ mod tests {
             timed_out: false,
             init_time_ms: None,
             started_ms: None,
+            leftovers: Leftovers::default(),
         };
         let r = build(&m, Some(&a), out, Timing { start: 110, end: 115, prepare_ms: Some(3) });
         assert_eq!(r.annotations.get("path"), Some(&json!("guest/hello")));

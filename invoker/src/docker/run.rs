@@ -17,7 +17,7 @@ use super::container::{Answer, CallError, Container};
 use super::placement::WarmKey;
 use super::pool::{AcquireRequest, Fate, Lease};
 use crate::classify::{MAX_RESULT_BYTES, classify_output, messages};
-use crate::executor::{RunOutcome, RunRequest, Runnable};
+use crate::executor::{Leftovers, RunOutcome, RunRequest, Runnable};
 
 /// How long to wait for more output before deciding a runtime's sentinels are not coming.
 const LOG_IDLE: Duration = Duration::from_secs(2);
@@ -77,7 +77,14 @@ impl DockerAction {
     }
 
     fn outcome(&self, response: ActivationResponse, logs: Vec<String>, started: u64, init: Option<u64>) -> RunOutcome {
-        RunOutcome { response, logs, timed_out: false, init_time_ms: init, started_ms: Some(started) }
+        RunOutcome {
+            response,
+            logs,
+            timed_out: false,
+            init_time_ms: init,
+            started_ms: Some(started),
+            leftovers: Leftovers::default(),
+        }
     }
 }
 

@@ -146,6 +146,7 @@ impl WasmModule {
             timed_out: out.timed_out,
             init_time_ms: None,
             started_ms: None,
+            leftovers: out.leftovers,
         }
     }
 }

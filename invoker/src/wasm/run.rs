@@ -12,6 +12,7 @@ use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 use super::engine::EPOCH_TICK;
 use super::pipes::{LogPipe, ResultPipe};
 use crate::classify::{MAX_RESULT_BYTES, classify_output, messages};
+use crate::executor::Leftovers;
 
 /// Per-store state: WASI, the memory limiter, and whether the deadline hit.
 pub(crate) struct ActState {
@@ -61,6 +62,8 @@ pub(crate) struct WasmOutcome {
     pub(crate) response: ActivationResponse,
     pub(crate) logs: Vec<String>,
     pub(crate) timed_out: bool,
+    /// The store, released when dropped (after the caller has its answer).
+    pub(crate) leftovers: Leftovers,
 }
 
 /// How the guest stopped.
@@ -130,7 +133,8 @@ pub(crate) async fn run(engine: &Engine, pre: &InstancePre<ActState>, req: WasmR
             }
         }
     };
-    drop(store);
+    // The pipes are read while the store lives on: its teardown waits until the caller is answered.
+    let leftovers = Leftovers::new(store);
 
     let (out, total) = stdout.take();
     let mut logs = stderr.take();
@@ -153,7 +157,7 @@ pub(crate) async fn run(engine: &Engine, pre: &InstancePre<ActState>, req: WasmR
             }
         }
     };
-    WasmOutcome { response, logs, timed_out }
+    WasmOutcome { response, logs, timed_out, leftovers }
 }
 
 fn first_line(s: &str) -> String {
