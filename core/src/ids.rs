@@ -61,9 +61,24 @@ impl FromStr for ActivationId {
     }
 }
 
+impl ActivationId {
+    /// The 32 lowercase hex digits, without going through the formatting machinery (ids are
+    /// written several times per activation: JSON, headers, store keys, log spans).
+    fn hex(self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (i, d) in out.iter_mut().enumerate() {
+            *d = DIGITS[(self.0 >> (124 - 4 * i) & 0xf) as usize];
+        }
+        out
+    }
+}
+
 impl fmt::Display for ActivationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:032x}", self.0)
+        let hex = self.hex();
+        // Only ASCII hex digits were written.
+        f.write_str(std::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -132,6 +147,13 @@ mod tests {
         assert_eq!(s.parse::<ActivationId>(), Ok(id));
         let json = serde_json::to_string(&id).unwrap();
         assert_eq!(json, format!("\"{s}\""));
+    }
+
+    #[test]
+    fn activation_ids_print_as_zero_padded_lowercase_hex() {
+        for n in [0u128, 1, 0xabc, u128::MAX, 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210, rand::rng().random()] {
+            assert_eq!(ActivationId(n).to_string(), format!("{n:032x}"));
+        }
     }
 
     #[test]
