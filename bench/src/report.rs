@@ -35,6 +35,8 @@ pub(crate) struct Machine {
     pub(crate) wasmtime: Option<String>,
     /// /proc/loadavg before the run.
     pub(crate) loadavg: Option<String>,
+    /// How idle CPUs wait (the cpuidle driver, and the guest halt-polling window in a VM).
+    pub(crate) idle: Option<String>,
 }
 
 impl Machine {
@@ -70,6 +72,7 @@ impl Machine {
             module_bytes: 0,
             wasmtime: None,
             loadavg: loadavg(),
+            idle: idle(),
         }
     }
 
@@ -92,6 +95,7 @@ impl Machine {
         s += &format!("gust:      {}\n", self.gust);
         s += &format!("module:    {} ({} bytes)\n", self.module, self.module_bytes);
         s += &format!("wasmtime:  {}\n", self.wasmtime.clone().unwrap_or_else(|| "not found".into()));
+        s += &format!("idle:      {}\n", self.idle.clone().unwrap_or_else(unknown));
         s += &format!(
             "loadavg:   {} before the run (1, 5, 15 min; other busy processes skew every figure)\n",
             self.loadavg.clone().unwrap_or_else(unknown)
@@ -112,8 +116,25 @@ impl Machine {
             "module_bytes": self.module_bytes,
             "wasmtime": self.wasmtime,
             "loadavg_before": self.loadavg,
+            "idle": self.idle,
         })
     }
+}
+
+/// The cpuidle driver and, under the haltpoll driver of a VM guest, its polling window. With
+/// no polling an idle vCPU halts at once, so every wake-up of a thread on another CPU costs a
+/// VM exit, a large part of a concurrency-1 round trip on such a machine.
+fn idle() -> Option<String> {
+    let read = |p: &str| std::fs::read_to_string(p).ok().map(|s| s.trim().to_owned());
+    let driver = read("/sys/devices/system/cpu/cpuidle/current_driver")?;
+    let mut line = format!("cpuidle driver {driver}");
+    if let Some(ns) = read("/sys/module/haltpoll/parameters/guest_halt_poll_ns") {
+        line += &format!(", guest_halt_poll_ns {ns}");
+        if ns == "0" {
+            line += " (idle vCPUs halt at once: each cross-CPU wake-up pays a VM exit)";
+        }
+    }
+    Some(line)
 }
 
 /// The 1, 5 and 15 minute load averages.
