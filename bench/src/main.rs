@@ -307,6 +307,10 @@ async fn main() -> anyhow::Result<()> {
     println!("{}", report.table());
     println!("Ratios (x = how many times larger):");
     println!("{}", report.ratios(&concurrencies, args.actions));
+    if let Some(section) = report.standalone_section() {
+        println!("Wasm fast path through gust standalone:");
+        println!("{section}");
+    }
     if let Some(section) = report.docker_section() {
         println!("Docker path (the same echo; x = how many times larger):");
         println!("{section}");

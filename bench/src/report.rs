@@ -7,6 +7,7 @@ use crate::stats::Summary;
 
 mod distributed;
 mod docker;
+mod standalone;
 
 pub(crate) use docker::Breakdown;
 

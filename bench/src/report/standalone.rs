@@ -1,0 +1,80 @@
+//! The targets of the Wasm fast path through `gust standalone` (b), with the `GET /ping` of the
+//! same server (e) beside them: the part of a concurrency-1 round trip that is HTTP and the
+//! machine's wake-ups, not the invoke.
+
+use super::docker::verdict;
+use super::{Path, Report, dash, group, p50, render, row};
+
+/// Target: blocking invoke p50 at concurrency 1, µs.
+const P50_TARGET_US: f64 = 150.0;
+/// Target: invokes per second at concurrency 64, records persisted.
+const RATE_TARGET: f64 = 20_000.0;
+
+impl Report {
+    /// The standalone targets; `None` without (b).
+    pub(crate) fn standalone_section(&self) -> Option<String> {
+        let one = self.find(Path::Gust, 1, 1);
+        let wide = self.find(Path::Gust, 64, 1);
+        if one.is_none() && wide.is_none() {
+            return None;
+        }
+        let us = |v: f64| format!("{} µs", group(v));
+        let mut rows = vec![row(&["standalone target", "value", "target", ""])];
+        rows.push(vec![
+            "blocking invoke p50, concurrency 1 (b)".into(),
+            p50(one).map_or_else(dash, us),
+            "< 150 µs".into(),
+            verdict(p50(one).map(|v| v < P50_TARGET_US)).into(),
+        ]);
+        rows.push(vec![
+            "invokes/s, records persisted, concurrency 64 (b)".into(),
+            wide.map_or_else(dash, |s| group(s.throughput)),
+            "> 20,000/s".into(),
+            verdict(wide.map(|s| s.throughput > RATE_TARGET)).into(),
+        ]);
+        rows.push(vec![
+            "for scale: GET /ping p50, concurrency 1 (e)".into(),
+            p50(self.find(Path::Ping, 1, 1)).map_or_else(dash, us),
+            "-".into(),
+            String::new(),
+        ]);
+        Some(render(&rows, &[false, true, true, false]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Cell;
+    use super::*;
+    use crate::stats::Summary;
+
+    fn cell(path: Path, concurrency: usize, p50_us: u64, throughput: f64) -> Cell {
+        let summary = Summary {
+            calls: 1,
+            errors: 0,
+            seconds: 1.0,
+            p50_us: Some(p50_us),
+            p90_us: Some(p50_us),
+            p99_us: Some(p50_us),
+            max_us: Some(p50_us),
+            mean_us: Some(p50_us as f64),
+            throughput,
+            first_error: None,
+        };
+        Cell { path, label: String::new(), actions: 1, concurrency, summary, other_cpu: None }
+    }
+
+    #[test]
+    fn the_targets_are_judged_from_b_and_shown_beside_e() {
+        let mut r = Report::new(2);
+        assert!(r.standalone_section().is_none());
+        r.cells.push(cell(Path::Gust, 1, 149, 6_000.0));
+        r.cells.push(cell(Path::Gust, 64, 3_000, 19_999.0));
+        r.cells.push(cell(Path::Ping, 1, 77, 12_000.0));
+        let text = r.standalone_section().unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[2].contains("149 µs") && lines[2].ends_with("met"), "{text}");
+        assert!(lines[3].contains("19,999") && lines[3].ends_with("MISSED"), "{text}");
+        assert!(lines[4].contains("77 µs"), "{text}");
+    }
+}
