@@ -157,17 +157,23 @@ impl Invoker {
             let record = Arc::new(record);
             // Queued, the record is readable at once; the caller is answered before the write
             // is durable, and the message is committed only after it is.
+            // The sandbox is torn down as soon as it no longer delays the answer, and well
+            // before the slot is freed: a store kept until its record is durable would keep
+            // its pool slot (and that slot's memory) busy for a whole group commit.
             let durable = self.services.activations.store(record.clone());
             if self.config.answer_before_durable {
                 self.acknowledge(&msg, record.clone()).await;
+                // Let the answer go out first: the completion and the waiting caller are
+                // ready to run on this worker.
+                tokio::task::yield_now().await;
+                drop(leftovers);
                 self.persist(&record, durable).await;
             } else {
+                // The answer waits for the write anyway: tear down while it is under way.
+                drop(leftovers);
                 self.persist(&record, durable).await;
                 self.acknowledge(&msg, record.clone()).await;
             }
-            // The caller has its answer (the awaits above let it go out): now tear the
-            // sandbox down, before the slot is freed.
-            drop(leftovers);
             receipt.commit();
         }
         .instrument(span)
