@@ -396,6 +396,23 @@ fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// One row of a targets table: what was judged, the measured value, the target, and the verdict.
+fn target(what: impl Into<String>, value: String, goal: &str, met: Option<bool>) -> Vec<String> {
+    let verdict = match met {
+        Some(true) => "met",
+        Some(false) => "MISSED",
+        None => "-",
+    };
+    vec![what.into(), value, goal.to_owned(), verdict.to_owned()]
+}
+
+/// A targets table titled `title` (the rows from [`target`]).
+fn targets(title: &str, rows: Vec<Vec<String>>) -> String {
+    let mut all = vec![row(&[title, "value", "target", ""])];
+    all.extend(rows);
+    render(&all, &[false, true, true, false])
+}
+
 /// A number rounded to an integer, with thousands separated by commas.
 pub(crate) fn group(v: f64) -> String {
     let digits = format!("{:.0}", v.max(0.0));

@@ -1,8 +1,8 @@
 //! The distributed part of the report: (k) and (l) next to the standalone rows of the same
 //! run, and the targets of the distributed deployment.
 
-use super::docker::{ms, verdict};
-use super::{Path, Report, Summary, dash, group, p50, render, row, times};
+use super::docker::ms;
+use super::{Path, Report, Summary, dash, group, p50, render, row, target, targets, times};
 
 /// Target: Wasm p50 through Kafka at concurrency 1, µs.
 const WASM_P50_TARGET_US: f64 = 5_000.0;
@@ -60,24 +60,28 @@ impl Report {
             .iter()
             .filter(|c| c.path == Path::DistWasm || c.path == Path::DistDocker)
             .max_by(|a, b| a.summary.throughput.total_cmp(&b.summary.throughput));
-        let mut targets = vec![row(&["distributed target", "value", "target", ""])];
-        targets.push(vec![
-            "Wasm p50 through Kafka, concurrency 1 (k)".into(),
-            p50(one).map_or_else(dash, ms),
-            "< 5 ms".into(),
-            verdict(p50(one).map(|v| v < WASM_P50_TARGET_US)).into(),
-        ]);
-        targets.push(vec![
-            match best {
-                Some(c) => format!("activations/s, records in CouchDB ({} at {})", c.label, c.concurrency),
-                None => "activations/s, records in CouchDB".into(),
-            },
-            best.map_or_else(dash, |c| group(c.summary.throughput)),
-            ">= 2,000/s".into(),
-            verdict(best.map(|c| c.summary.throughput >= RATE_TARGET)).into(),
-        ]);
+        let rate_label = match best {
+            Some(c) => format!("activations/s, records in CouchDB ({} at {})", c.label, c.concurrency),
+            None => "activations/s, records in CouchDB".into(),
+        };
         out.push('\n');
-        out += &render(&targets, &[false, true, true, false]);
+        out += &targets(
+            "distributed target",
+            vec![
+                target(
+                    "Wasm p50 through Kafka, concurrency 1 (k)",
+                    p50(one).map_or_else(dash, ms),
+                    "< 5 ms",
+                    p50(one).map(|v| v < WASM_P50_TARGET_US),
+                ),
+                target(
+                    rate_label,
+                    best.map_or_else(dash, |c| group(c.summary.throughput)),
+                    ">= 2,000/s",
+                    best.map(|c| c.summary.throughput >= RATE_TARGET),
+                ),
+            ],
+        );
         Some(out)
     }
 }

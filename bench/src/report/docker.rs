@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Path, Report, Summary, dash, group, p50, render, row, times};
+use super::{Path, Report, Summary, dash, group, p50, render, row, target, targets, times};
 
 /// The activation records of one kind of Docker invoke, next to the latency the bench saw.
 #[derive(Debug, Clone, Default)]
@@ -83,14 +83,6 @@ pub(super) fn ms(us: f64) -> String {
     if ms < 100.0 { format!("{ms:.1} ms") } else { format!("{} ms", group(ms)) }
 }
 
-pub(super) fn verdict(met: Option<bool>) -> &'static str {
-    match met {
-        Some(true) => "met",
-        Some(false) => "MISSED",
-        None => "-",
-    }
-}
-
 impl Report {
     /// The Docker ratios and targets, and the breakdown of start times; `None` without Docker cells.
     pub(crate) fn docker_section(&self) -> Option<String> {
@@ -115,27 +107,20 @@ impl Report {
         let show = |s: Option<&Summary>| p50(s).map_or_else(dash, ms);
         let rate = |s: Option<&Summary>| s.map(|s| s.throughput);
 
-        let mut rows = vec![row(&["Docker path, p50", "value", "target", ""])];
         let cold_ratio = p50(cold).zip(p50(run)).map(|(c, r)| c / r);
-        rows.push(vec![
-            "cold start / docker run --rm, Node.js (f/i)".into(),
-            times(p50(cold), p50(run)),
-            "<= 1.2x".into(),
-            verdict(cold_ratio.map(|r| r <= 1.2)).into(),
-        ]);
-        rows.push(vec![
-            "prewarmed start, Node.js (g)".into(),
-            show(prewarm),
-            "< 30 ms".into(),
-            verdict(p50(prewarm).map(|v| v < 30_000.0)).into(),
-        ]);
-        rows.push(vec![
-            "warm invoke, Node.js, concurrency 1 (h)".into(),
-            show(warm),
-            "< 2 ms".into(),
-            verdict(p50(warm).map(|v| v < 2_000.0)).into(),
-        ]);
-        let mut out = render(&rows, &[false, true, true, false]);
+        let mut out = targets(
+            "Docker path, p50",
+            vec![
+                target(
+                    "cold start / docker run --rm, Node.js (f/i)",
+                    times(p50(cold), p50(run)),
+                    "<= 1.2x",
+                    cold_ratio.map(|r| r <= 1.2),
+                ),
+                target("prewarmed start, Node.js (g)", show(prewarm), "< 30 ms", p50(prewarm).map(|v| v < 30_000.0)),
+                target("warm invoke, Node.js, concurrency 1 (h)", show(warm), "< 2 ms", p50(warm).map(|v| v < 2_000.0)),
+            ],
+        );
 
         let mut lines = vec![];
         if cold.is_some() || run.is_some() {
