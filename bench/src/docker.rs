@@ -218,8 +218,11 @@ impl Served<'_> {
         self.server.deploy_exec(name, json!({ "kind": "nodejs:18", "code": NODE_ECHO })).await
     }
 
-    /// One timed first invoke of `name`, and its activation record.
+    /// Creates the Node.js echo as `name`, lets the write settle, and times its first invoke;
+    /// returns that time and the activation record.
     async fn first_invoke(&self, name: &str, params: &Value) -> anyhow::Result<(Duration, Value)> {
+        self.deploy_node(name).await?;
+        tokio::time::sleep(GAP).await;
         let (took, id) = self.server.invoke_timed(name, params).await?;
         let record = self.server.activation(&id).await?;
         Ok((took, record))
@@ -241,8 +244,6 @@ async fn cold(s: &Served<'_>, report: &mut Report, plan: &Plan, params: &Value) 
         let mut measured = Duration::ZERO;
         for k in 0..=plan.samples {
             let name = format!("cold{k:03}");
-            s.deploy_node(&name).await?;
-            tokio::time::sleep(GAP).await;
             let (took, record) = s.first_invoke(&name, params).await?;
             if k == 0 {
                 discarded = Some(took);
@@ -323,8 +324,6 @@ async fn prewarmed(
         let mut measured = Duration::ZERO;
         for k in 0..=plan.samples {
             let name = format!("prewarm{k:03}");
-            s.deploy_node(&name).await?;
-            tokio::time::sleep(GAP).await;
             let (took, record) = s.first_invoke(&name, params).await?;
             let was_cold = s.has_own_container(&name).await?;
             let min = if was_cold {
