@@ -3,6 +3,7 @@
 
 use gust_core::exec::{RuntimeManifest, Sandbox};
 
+use super::docker_kinds;
 use super::pool::StemCell;
 
 /// Memory of a listed stem cell without `xMB`: OpenWhisk's default action memory.
@@ -76,21 +77,14 @@ fn parse_stem_cells(manifest: &RuntimeManifest, list: &str) -> Result<Vec<StemCe
         }
         let runtime = manifest.resolve(kind).ok();
         let Some((runtime, Sandbox::Docker { image })) = runtime.map(|r| (r, &r.sandbox)) else {
-            return Err(StemCellsError::Kind { kind: kind.trim().to_owned(), valid: docker_kinds(manifest) });
+            return Err(StemCellsError::Kind {
+                kind: kind.trim().to_owned(),
+                valid: docker_kinds(manifest).join(", "),
+            });
         };
         out.push(StemCell { kind: runtime.kind.clone(), image: image.clone(), memory_mb, count });
     }
     Ok(out)
-}
-
-fn docker_kinds(manifest: &RuntimeManifest) -> String {
-    let kinds: Vec<&str> = manifest
-        .kinds
-        .iter()
-        .filter(|k| matches!(k.sandbox, Sandbox::Docker { .. }))
-        .map(|k| k.kind.as_str())
-        .collect();
-    kinds.join(", ")
 }
 
 #[cfg(test)]
