@@ -40,6 +40,17 @@ impl ActivationId {
         Self(time << RANDOM_BITS | random & ((1 << RANDOM_BITS) - 1))
     }
 
+    /// The 32 lowercase hex digits, without going through the formatting machinery (ids are
+    /// written several times per activation: JSON, headers, store keys, log spans).
+    fn hex(self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (i, d) in out.iter_mut().enumerate() {
+            *d = DIGITS[(self.0 >> (124 - 4 * i) & 0xf) as usize];
+        }
+        out
+    }
+
     /// The raw 128 bits (used for stable ordering and hashing).
     pub fn as_u128(self) -> u128 {
         self.0
@@ -58,19 +69,6 @@ impl FromStr for ActivationId {
             return Err(ActivationIdError::NotHex);
         }
         u128::from_str_radix(s, 16).map(Self).map_err(|_| ActivationIdError::NotHex)
-    }
-}
-
-impl ActivationId {
-    /// The 32 lowercase hex digits, without going through the formatting machinery (ids are
-    /// written several times per activation: JSON, headers, store keys, log spans).
-    fn hex(self) -> [u8; 32] {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut out = [0u8; 32];
-        for (i, d) in out.iter_mut().enumerate() {
-            *d = DIGITS[(self.0 >> (124 - 4 * i) & 0xf) as usize];
-        }
-        out
     }
 }
 
