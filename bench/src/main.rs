@@ -142,6 +142,13 @@ impl Args {
     }
 }
 
+/// The concurrencies of a flag as given, without zeros and repeats of the one before.
+fn usable(given: &[usize]) -> Vec<usize> {
+    let mut out: Vec<usize> = given.iter().copied().filter(|&n| n > 0).collect();
+    out.dedup();
+    out
+}
+
 /// `target/` of the workspace this binary was built in (target/release/gust-bench).
 fn target_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
@@ -155,9 +162,7 @@ fn target_dir() -> Option<PathBuf> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let windows = args.windows()?;
-    let mut concurrencies = args.concurrency.clone();
-    concurrencies.retain(|&n| n > 0);
-    concurrencies.dedup();
+    let concurrencies = usable(&args.concurrency);
     let widest = concurrencies.iter().copied().max().context("--concurrency needs at least one value > 0")?;
     let params = json!({ "hello": "world" });
 
@@ -179,9 +184,7 @@ async fn main() -> anyhow::Result<()> {
         Some(p) => p.clone(),
         None => target_dir().context("cannot locate target/; pass --native-echo")?.join("release/examples/echo"),
     };
-    let mut docker_concurrencies = args.docker_concurrency.clone();
-    docker_concurrencies.retain(|&n| n > 0);
-    docker_concurrencies.dedup();
+    let docker_concurrencies = usable(&args.docker_concurrency);
 
     let mut floor = Floor::new(&wasm, MAX_INSTANCES)?;
     let mut machine = Machine::probe();
