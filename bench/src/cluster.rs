@@ -7,13 +7,12 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Empty};
+use http_body_util::{BodyExt as _, Full};
 use hyper::header::HOST;
 use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::gust::{GUEST_AUTH, Server, free_port, spawn};
+use crate::gust::{GUEST_AUTH, Server, connect, free_port, spawn};
 use crate::tempdir::TempDir;
 
 /// Where the services listen (the defaults of scripts/services/*).
@@ -129,12 +128,9 @@ fn unique() -> String {
 
 /// `DELETE path` on CouchDB (a missing database is fine).
 async fn delete(path: &str) -> anyhow::Result<()> {
-    let stream = TcpStream::connect(COUCHDB).await?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let req = Request::builder().method(Method::DELETE).uri(path).header(HOST, COUCHDB).body(Empty::<Bytes>::new())?;
+    let mut sender = connect(COUCHDB.parse()?).await?;
+    let req =
+        Request::builder().method(Method::DELETE).uri(path).header(HOST, COUCHDB).body(Full::new(Bytes::new()))?;
     let resp = tokio::time::timeout(Duration::from_secs(30), sender.send_request(req)).await??;
     let status = resp.status();
     let body = resp.into_body().collect().await?.to_bytes();

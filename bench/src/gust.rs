@@ -295,7 +295,7 @@ pub(crate) fn spawn(bin: &Path, args: &[String], dir: &TempDir) -> anyhow::Resul
 }
 
 /// Opens one HTTP/1.1 connection (Nagle off) and drives it on its own task.
-async fn connect(addr: SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+pub(crate) async fn connect(addr: SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>> {
     let stream = TcpStream::connect(addr).await.with_context(|| format!("cannot connect to {addr}"))?;
     stream.set_nodelay(true)?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
