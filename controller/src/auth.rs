@@ -1,7 +1,10 @@
 //! HTTP Basic authentication against the subject store, with verified credentials cached so
-//! that a request does not pay for a store read and a hash.
+//! that a request does not pay for a store read and a hash. A cached credential is trusted for
+//! a bounded time (the controller's `auth_cache_ttl`): a key deleted or replaced in the subject
+//! store, on any controller or with `gust admin`, stops working within that time everywhere.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
@@ -16,13 +19,18 @@ use crate::state::AppState;
 /// How many verified credentials are kept; past that the cache starts over.
 const CACHE_LIMIT: usize = 10_000;
 
-/// Verified `Authorization` header values and whom they identify. Only successes are cached.
-#[derive(Default)]
+/// Verified `Authorization` header values, whom they identify and when they were verified.
+/// Only successes are cached.
 pub(crate) struct AuthCache {
-    verified: DashMap<String, Arc<Identity>>,
+    verified: DashMap<String, (Arc<Identity>, Instant)>,
+    ttl: Duration,
 }
 
 impl AuthCache {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        Self { verified: DashMap::new(), ttl }
+    }
+
     /// Drops every cached credential (after a key is revoked or replaced).
     pub(crate) fn clear(&self) {
         self.verified.clear();
@@ -50,17 +58,23 @@ where
         let state = AppState::from_ref(state);
         let value = parts.headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthenticated)?;
         let value = value.to_str().map_err(|_| ApiError::InvalidAuth)?;
-        let cache = &state.0.auth.verified;
-        if let Some(id) = cache.get(value) {
-            return Ok(Caller(id.clone()));
+        let auth = &state.0.auth;
+        let cache = &auth.verified;
+        if let Some(e) = cache.get(value)
+            && e.1.elapsed() < auth.ttl
+        {
+            return Ok(Caller(e.0.clone()));
         }
         let key = parse_basic(value).ok_or(ApiError::InvalidAuth)?;
-        let identity = state.0.services.subjects.identify(&key).await?.ok_or(ApiError::InvalidAuth)?;
+        let Some(identity) = state.0.services.subjects.identify(&key).await? else {
+            cache.remove(value);
+            return Err(ApiError::InvalidAuth);
+        };
         let identity = Arc::new(identity);
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(value.to_owned(), identity.clone());
+        cache.insert(value.to_owned(), (identity.clone(), Instant::now()));
         Ok(Caller(identity))
     }
 }

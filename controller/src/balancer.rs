@@ -97,6 +97,8 @@ pub(crate) struct Placement {
 struct InFlight {
     invoker: InvokerId,
     capacity: Capacity,
+    /// The namespace it counts against (its concurrent-invocations throttle).
+    namespace: Arc<str>,
     /// When the slot is released even without a completion (the invoker may have died).
     deadline: Instant,
 }
@@ -112,11 +114,24 @@ pub(crate) struct LoadBalancer {
     wasm_slots: u64,
     free: DashMap<(InvokerId, bool), Arc<AtomicI64>>,
     inflight: DashMap<ActivationId, InFlight>,
+    /// Activations in flight per namespace (OpenWhisk's `activeActivationsFor`).
+    per_namespace: DashMap<Arc<str>, u64>,
 }
 
 impl LoadBalancer {
     pub(crate) fn new(controllers: u64, wasm_slots: u64) -> Self {
-        Self { controllers: controllers.max(1), wasm_slots, free: DashMap::new(), inflight: DashMap::new() }
+        Self {
+            controllers: controllers.max(1),
+            wasm_slots,
+            free: DashMap::new(),
+            inflight: DashMap::new(),
+            per_namespace: DashMap::new(),
+        }
+    }
+
+    /// How many activations of `namespace` this controller has in flight.
+    pub(crate) fn active_for(&self, namespace: &str) -> u64 {
+        self.per_namespace.get(namespace).map_or(0, |n| *n)
     }
 
     /// This controller's share of `info`'s pool (memory MB, or Wasm slots).
@@ -164,15 +179,38 @@ impl LoadBalancer {
         Some(Placement { invoker: info.id, forced: true })
     }
 
-    /// Remembers what activation `id` holds until its completion (or `hold_for` passes).
-    pub(crate) fn track(&self, id: ActivationId, invoker: InvokerId, capacity: Capacity, hold_for: Duration) {
-        self.inflight.insert(id, InFlight { invoker, capacity, deadline: Instant::now() + hold_for });
+    /// Remembers what activation `id` of `namespace` holds until its completion (or
+    /// `hold_for` passes).
+    pub(crate) fn track(
+        &self,
+        id: ActivationId,
+        namespace: &str,
+        invoker: InvokerId,
+        capacity: Capacity,
+        hold_for: Duration,
+    ) {
+        let namespace: Arc<str> = match self.per_namespace.get_mut(namespace) {
+            Some(mut n) => {
+                *n += 1;
+                n.key().clone()
+            }
+            None => {
+                let key: Arc<str> = Arc::from(namespace);
+                *self.per_namespace.entry(key.clone()).or_insert(0) += 1;
+                key
+            }
+        };
+        self.inflight.insert(id, InFlight { invoker, capacity, namespace, deadline: Instant::now() + hold_for });
     }
 
     /// Gives back what activation `id` held (on its completion); idempotent.
     pub(crate) fn release(&self, id: ActivationId) {
         if let Some((_, f)) = self.inflight.remove(&id) {
             self.give_back(&f);
+            self.per_namespace.remove_if_mut(&f.namespace, |_, n| {
+                *n = n.saturating_sub(1);
+                *n == 0
+            });
         }
     }
 
@@ -238,14 +276,17 @@ mod balancer_tests {
         let inv = invokers(1, 512); // this controller's share: 256 MB
         let a = lb.schedule(&inv, "g", "g/a", Capacity::Memory(256)).unwrap();
         assert!(!a.forced);
-        lb.track(ActivationId::generate(), a.invoker, Capacity::Memory(256), Duration::from_secs(60));
+        lb.track(ActivationId::generate(), "g", a.invoker, Capacity::Memory(256), Duration::from_secs(60));
         let b = lb.schedule(&inv, "g", "g/a", Capacity::Memory(256)).unwrap();
         assert!(b.forced);
         let id = ActivationId::generate();
-        lb.track(id, b.invoker, Capacity::Memory(256), Duration::from_secs(60));
+        lb.track(id, "g", b.invoker, Capacity::Memory(256), Duration::from_secs(60));
+        assert_eq!(lb.active_for("g"), 2);
         lb.release(id);
         lb.release(id);
         assert_eq!(lb.in_flight(), 1);
+        assert_eq!(lb.active_for("g"), 1, "a second release of one activation counts once");
+        assert_eq!(lb.active_for("other"), 0);
     }
 
     #[test]
@@ -263,8 +304,10 @@ mod balancer_tests {
         let lb = LoadBalancer::new(1, 4);
         let inv = invokers(1, 128);
         let p = lb.schedule(&inv, "g", "g/x", Capacity::Memory(128)).unwrap();
-        lb.track(ActivationId::generate(), p.invoker, Capacity::Memory(128), Duration::ZERO);
+        lb.track(ActivationId::generate(), "g", p.invoker, Capacity::Memory(128), Duration::ZERO);
+        assert_eq!(lb.active_for("g"), 1);
         assert_eq!(lb.expire(), 1);
+        assert_eq!(lb.active_for("g"), 0, "an expired activation no longer counts against its namespace");
         assert!(!lb.schedule(&inv, "g", "g/x", Capacity::Memory(128)).unwrap().forced, "room came back");
         assert_eq!(completion_timeout(Duration::from_secs(1)), Duration::from_secs(180));
     }

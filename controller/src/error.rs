@@ -4,8 +4,14 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use gust_core::package::PackageError;
 use gust_core::store::StoreError;
 use serde_json::json;
+
+use crate::entitle::Forbidden;
+use crate::invocation::InvokeError;
+use crate::resolve::ResolveError;
+use crate::throttle::Throttled;
 
 tokio::task_local! {
     /// The transaction id of the request being served (set by the envelope middleware), so
@@ -54,6 +60,12 @@ pub enum ApiError {
     /// 413 with a complete message.
     #[error("{0}")]
     TooLarge(String),
+    /// 429: a namespace throttle.
+    #[error(transparent)]
+    Throttled(#[from] Throttled),
+    /// 400, 409 or 422: a package request OpenWhisk refuses.
+    #[error(transparent)]
+    Package(#[from] PackageError),
     /// 415: a body that is not JSON.
     #[error("The request's Content-Type is not supported. Expected:\napplication/json")]
     UnsupportedMediaType,
@@ -86,6 +98,8 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) | ApiError::Malformed(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Package(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -122,6 +136,37 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Corrupt { id, reason } => ApiError::Internal(format!("corrupt document {id}: {reason}")),
             StoreError::Backend(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+impl From<Forbidden> for ApiError {
+    fn from(e: Forbidden) -> Self {
+        ApiError::Forbidden(e.0)
+    }
+}
+
+impl From<ResolveError> for ApiError {
+    fn from(e: ResolveError) -> Self {
+        match e {
+            ResolveError::Forbidden(f) => f.into(),
+            ResolveError::NotFound => ApiError::NotFound,
+            ResolveError::NotAnAction => ApiError::Conflict(conflict::OTHER_COLLECTION),
+            ResolveError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<InvokeError> for ApiError {
+    fn from(e: InvokeError) -> Self {
+        match e {
+            InvokeError::Throttled(t) => ApiError::Throttled(t),
+            InvokeError::Forbidden(r) => ApiError::Forbidden(r),
+            InvokeError::NotFound => ApiError::NotFound,
+            InvokeError::NotAnAction => ApiError::Conflict(conflict::OTHER_COLLECTION),
+            e @ (InvokeError::ReservedParameters | InvokeError::Deprecated(_)) => ApiError::BadRequest(e.to_string()),
+            InvokeError::Unavailable(m) => ApiError::Unavailable(m),
+            InvokeError::Store(s) => s.into(),
         }
     }
 }

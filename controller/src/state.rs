@@ -11,11 +11,13 @@ use gust_core::messages::ControllerId;
 use gust_core::prepare::ExecPreparer;
 use gust_core::registry::InvokerRegistry;
 use gust_core::store::{ActivationStore, EntityStore, SubjectStore};
+use gust_core::user_limits::Throttles;
 
 use crate::auth::AuthCache;
 use crate::balancer::LoadBalancer;
-use crate::cache::ActionCache;
 use crate::completion::Completions;
+use crate::resolve::ResolveCache;
+use crate::throttle::Throttler;
 
 /// What a controller is and how it behaves.
 #[derive(Debug, Clone)]
@@ -34,9 +36,15 @@ pub struct ControllerConfig {
     pub parameters_max: usize,
     /// The largest `exec` (code + main + image), bytes (OpenWhisk: 48 MiB).
     pub exec_max: usize,
-    /// How long a cached action may be served before it is read again (other controllers
-    /// may have changed it).
+    /// How long a cached action resolution may be served before it is read again (other
+    /// controllers may have changed it).
     pub action_cache_ttl: Duration,
+    /// How long a verified credential is trusted before it is checked against the subject
+    /// store again: a deleted or changed key stops working within this time on every
+    /// controller (and changed namespace limits apply within it).
+    pub auth_cache_ttl: Duration,
+    /// The system's namespace throttles (per-namespace overrides come with the identity).
+    pub throttles: Throttles,
     /// Controllers sharing the invokers: each counts 1/N of every invoker's capacity.
     pub controllers: u64,
     /// WebAssembly instance slots an invoker offers (its concurrent Wasm activations).
@@ -59,6 +67,8 @@ impl ControllerConfig {
             parameters_max: 1 << 20,
             exec_max: 48 << 20,
             action_cache_ttl: Duration::from_secs(5),
+            auth_cache_ttl: Duration::from_secs(5),
+            throttles: Throttles::default(),
             controllers: 1,
             wasm_slots_per_invoker: 256,
             keep_recent_records: true,
@@ -69,11 +79,11 @@ impl ControllerConfig {
 /// The services a controller talks to (chosen by the binary, in one place).
 #[derive(Clone)]
 pub struct ControllerServices {
-    /// Actions (and later packages, triggers, rules).
+    /// Actions, packages, triggers and rules.
     pub entities: Arc<dyn EntityStore>,
     /// Activation records.
     pub activations: Arc<dyn ActivationStore>,
-    /// Credentials.
+    /// Credentials and namespace limits.
     pub subjects: Arc<dyn SubjectStore>,
     /// Work out, completions in.
     pub bus: Arc<dyn MessageBus>,
@@ -103,7 +113,8 @@ pub(crate) struct Inner {
     pub(crate) config: ControllerConfig,
     pub(crate) services: ControllerServices,
     pub(crate) auth: AuthCache,
-    pub(crate) actions: ActionCache,
+    pub(crate) resolved: ResolveCache,
     pub(crate) completions: Completions,
     pub(crate) balancer: LoadBalancer,
+    pub(crate) throttler: Throttler,
 }

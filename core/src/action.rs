@@ -1,117 +1,49 @@
 //! Actions: the stored document, the PUT body, and the create / update rules.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+use crate::entity::EntityMeta;
 
 use crate::exec::{Exec, ExecError, ExecPut, RuntimeManifest};
 use crate::limits::{ActionLimits, LimitBounds, LimitError, LimitsPut};
 use crate::names::FullyQualifiedName;
 use crate::params::Params;
-
-/// An entity version, `major.minor.patch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SemVer {
-    /// Major.
-    pub major: u32,
-    /// Minor.
-    pub minor: u32,
-    /// Patch.
-    pub patch: u32,
-}
-
-impl SemVer {
-    /// `0.0.1`, the version of every new entity.
-    pub const INITIAL: SemVer = SemVer { major: 0, minor: 0, patch: 1 };
-
-    /// The next patch version (every update bumps it).
-    pub fn bump_patch(self) -> SemVer {
-        SemVer { patch: self.patch + 1, ..self }
-    }
-}
-
-impl Default for SemVer {
-    fn default() -> Self {
-        Self::INITIAL
-    }
-}
-
-impl fmt::Display for SemVer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-    }
-}
-
-impl FromStr for SemVer {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let parts: Vec<&str> = s.trim().split('.').collect();
-        let num = |p: &str| p.parse::<u32>().map_err(|_| format!("bad semantic version '{s}'"));
-        match parts.as_slice() {
-            [a] => Ok(SemVer { major: num(a)?, minor: 0, patch: 0 }),
-            [a, b] => Ok(SemVer { major: num(a)?, minor: num(b)?, patch: 0 }),
-            [a, b, c] => Ok(SemVer { major: num(a)?, minor: num(b)?, patch: num(c)? }),
-            _ => Err(format!("bad semantic version '{s}'")),
-        }
-    }
-}
-
-impl Serialize for SemVer {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for SemVer {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+pub use crate::semver::SemVer;
 
 /// A stored action, in OpenWhisk's JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
-    /// `ns` or `ns/pkg`.
-    pub namespace: String,
-    /// Simple name.
-    pub name: String,
+    /// Path (`ns` or `ns/pkg`), name, version, publish, annotations (`exec`,
+    /// `provide-api-key`, `final`, `web-export`, ...), updated.
+    #[serde(flatten)]
+    pub meta: EntityMeta,
     /// What it runs.
     pub exec: Exec,
     /// Default parameters.
     pub parameters: Params,
     /// Limits.
     pub limits: ActionLimits,
-    /// Version, bumped on every update.
-    pub version: SemVer,
-    /// Shared with other namespaces.
-    pub publish: bool,
-    /// Annotations (`exec`, `provide-api-key`, `final`, `web-export`, ...).
-    pub annotations: Params,
-    /// Last write, epoch ms.
-    pub updated: u64,
 }
 
 impl Action {
     /// Its fully qualified name.
     pub fn fqn(&self) -> FullyQualifiedName {
-        FullyQualifiedName::new(self.namespace.clone(), self.name.clone())
+        self.meta.fqn()
     }
 
     /// The list-summary view: no code, no parameters.
     pub fn summary(&self) -> Value {
+        let m = &self.meta;
         json!({
-            "namespace": self.namespace,
-            "name": self.name,
-            "version": self.version,
-            "publish": self.publish,
-            "annotations": self.annotations,
+            "namespace": m.namespace,
+            "name": m.name,
+            "version": m.version,
+            "publish": m.publish,
+            "annotations": m.annotations,
             "limits": self.limits,
             "exec": {"binary": self.exec.binary()},
-            "updated": self.updated,
+            "updated": m.updated,
         })
     }
 
@@ -122,7 +54,7 @@ impl Action {
 
     /// Whether the action asked for `__OW_API_KEY` (annotation `provide-api-key` absent or truthy).
     pub fn provides_api_key(&self) -> bool {
-        match self.annotations.get("provide-api-key") {
+        match self.meta.annotations.get("provide-api-key") {
             None => true,
             Some(Value::Bool(b)) => *b,
             Some(Value::Null) => false,
@@ -185,15 +117,10 @@ impl ActionPut {
         }
         annotations.set("exec", Value::String(exec.kind().to_owned()));
         Ok(Action {
-            namespace: fqn.path.clone(),
-            name: fqn.name.clone(),
+            meta: EntityMeta::new(fqn, self.version, self.publish, annotations, now),
             exec,
             parameters: self.parameters.clone().unwrap_or_default(),
             limits,
-            version: self.version.unwrap_or(SemVer::INITIAL),
-            publish: self.publish.unwrap_or(false),
-            annotations,
-            updated: now,
         })
     }
 
@@ -213,7 +140,7 @@ impl ActionPut {
             Some(l) => l.apply(old.limits, bounds)?,
             None => old.limits,
         };
-        let mut base = old.annotations.clone();
+        let mut base = old.meta.annotations.clone();
         for k in self.del_annotations.iter().flatten() {
             base.remove(k);
         }
@@ -223,15 +150,10 @@ impl ActionPut {
         };
         annotations.set("exec", Value::String(exec.kind().to_owned()));
         Ok(Action {
-            namespace: old.namespace.clone(),
-            name: old.name.clone(),
+            meta: old.meta.next(self.version, self.publish, annotations, now),
             exec,
             parameters: self.parameters.clone().unwrap_or_else(|| old.parameters.clone()),
             limits,
-            version: self.version.unwrap_or_else(|| old.version.bump_patch()),
-            publish: self.publish.unwrap_or(old.publish),
-            annotations,
-            updated: now,
         })
     }
 }
@@ -280,14 +202,15 @@ mod tests {
         )
         .update(&a, &m, &b, 2)
         .unwrap();
-        assert_eq!(u.version.to_string(), "0.0.2");
+        assert_eq!(u.meta.version.to_string(), "0.0.2");
         assert_eq!(u.limits.memory, 128);
         assert_eq!(u.limits.timeout, 60000);
         assert_eq!(u.parameters, a.parameters);
-        assert!(u.annotations.get("a").is_none());
-        assert_eq!(u.annotations.get("b"), Some(&json!(2)));
-        assert_eq!(u.annotations.get("c"), Some(&json!(3)));
-        assert_eq!(u.annotations.get("exec"), Some(&json!("wasm:wasip1")));
+        let ann = &u.meta.annotations;
+        assert!(ann.get("a").is_none());
+        assert_eq!(ann.get("b"), Some(&json!(2)));
+        assert_eq!(ann.get("c"), Some(&json!(3)));
+        assert_eq!(ann.get("exec"), Some(&json!("wasm:wasip1")));
     }
 
     #[test]
@@ -296,12 +219,5 @@ mod tests {
         let err =
             ActionPut::default().create(&fqn, &RuntimeManifest::default(), &LimitBounds::default(), 0).unwrap_err();
         assert_eq!(err.to_string(), "exec undefined");
-    }
-
-    #[test]
-    fn semver_parses_and_bumps() {
-        let v: SemVer = "1.2.3".parse().unwrap();
-        assert_eq!(v.bump_patch().to_string(), "1.2.4");
-        assert!("x.y".parse::<SemVer>().is_err());
     }
 }

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::action::SemVer;
 use crate::ids::ActivationId;
 use crate::params::Params;
+use crate::semver::SemVer;
 
 /// How an activation ended (OpenWhisk's `response.statusCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,9 +1,16 @@
-//! Entities as the entity store keeps them: one document id space shared by every collection.
+//! Entities as the entity store keeps them: actions, packages, triggers and rules, with the
+//! metadata they all share, in one document id space.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::action::Action;
+use crate::names::FullyQualifiedName;
+use crate::package::Package;
+use crate::params::Params;
+use crate::rule::Rule;
+use crate::semver::SemVer;
+use crate::trigger::Trigger;
 
 /// The REST collections. Actions, packages, triggers and rules share one name space per
 /// namespace: a name taken in one collection is taken in all of them.
@@ -21,6 +28,10 @@ pub enum Collection {
 }
 
 impl Collection {
+    /// Every collection, in the order `wsk namespace get` shows them.
+    pub const ALL: [Collection; 4] =
+        [Collection::Packages, Collection::Actions, Collection::Triggers, Collection::Rules];
+
     /// The collection's path segment and JSON key (`actions`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,13 +65,82 @@ impl std::fmt::Display for Revision {
     }
 }
 
+/// What every entity has, whatever its collection (flattened into its JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityMeta {
+    /// Its path: `ns`, or `ns/pkg` for an action inside a package (never a leading slash).
+    pub namespace: String,
+    /// Simple name.
+    pub name: String,
+    /// Version, bumped on every update.
+    pub version: SemVer,
+    /// Shared with other namespaces (packages; other entities carry it as data).
+    pub publish: bool,
+    /// Annotations.
+    pub annotations: Params,
+    /// Last write, epoch ms (lists are newest first).
+    pub updated: u64,
+}
+
+impl EntityMeta {
+    /// Fresh metadata for `fqn`: version 0.0.1 unless given, unpublished unless given.
+    pub fn new(
+        fqn: &FullyQualifiedName,
+        version: Option<SemVer>,
+        publish: Option<bool>,
+        annotations: Params,
+        now: u64,
+    ) -> Self {
+        Self {
+            namespace: fqn.path.clone(),
+            name: fqn.name.clone(),
+            version: version.unwrap_or(SemVer::INITIAL),
+            publish: publish.unwrap_or(false),
+            annotations,
+            updated: now,
+        }
+    }
+
+    /// The metadata of the next revision: the version given or the next patch, `publish` given
+    /// or kept, these annotations, written `now`.
+    pub fn next(&self, version: Option<SemVer>, publish: Option<bool>, annotations: Params, now: u64) -> Self {
+        Self {
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            version: version.unwrap_or_else(|| self.version.bump_patch()),
+            publish: publish.unwrap_or(self.publish),
+            annotations,
+            updated: now,
+        }
+    }
+
+    /// Its fully qualified name.
+    pub fn fqn(&self) -> FullyQualifiedName {
+        FullyQualifiedName::new(self.namespace.clone(), self.name.clone())
+    }
+
+    /// Its document id (`ns/name`, `ns/pkg/name`).
+    pub fn doc_id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// The namespace root (first path segment) it lives in.
+    pub fn root_namespace(&self) -> &str {
+        self.namespace.split('/').next().unwrap_or(&self.namespace)
+    }
+}
+
 /// An entity of any collection.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entity {
     /// An action.
     Action(Action),
-    /// Any other kind of document, kept as JSON until its collection is built.
-    Other(Collection, Value),
+    /// A package or a package binding.
+    Package(Package),
+    /// A trigger.
+    Trigger(Trigger),
+    /// A rule.
+    Rule(Rule),
 }
 
 impl Entity {
@@ -68,48 +148,79 @@ impl Entity {
     pub fn collection(&self) -> Collection {
         match self {
             Entity::Action(_) => Collection::Actions,
-            Entity::Other(c, _) => *c,
+            Entity::Package(_) => Collection::Packages,
+            Entity::Trigger(_) => Collection::Triggers,
+            Entity::Rule(_) => Collection::Rules,
+        }
+    }
+
+    /// The metadata every entity has.
+    pub fn meta(&self) -> &EntityMeta {
+        match self {
+            Entity::Action(a) => &a.meta,
+            Entity::Package(p) => &p.meta,
+            Entity::Trigger(t) => &t.meta,
+            Entity::Rule(r) => &r.meta,
         }
     }
 
     /// Its document id (`ns/name`, `ns/pkg/name`).
     pub fn doc_id(&self) -> String {
-        match self {
-            Entity::Action(a) => format!("{}/{}", a.namespace, a.name),
-            Entity::Other(_, v) => format!(
-                "{}/{}",
-                v.get("namespace").and_then(Value::as_str).unwrap_or_default(),
-                v.get("name").and_then(Value::as_str).unwrap_or_default()
-            ),
-        }
+        self.meta().doc_id()
     }
 
     /// The namespace root (first path segment) it lives in.
-    pub fn root_namespace(&self) -> String {
-        self.doc_id().split('/').next().unwrap_or_default().to_owned()
+    pub fn root_namespace(&self) -> &str {
+        self.meta().root_namespace()
+    }
+
+    /// Its path (`ns` or `ns/pkg`).
+    pub fn path(&self) -> &str {
+        &self.meta().namespace
     }
 
     /// `updated`, epoch ms (list order).
     pub fn updated(&self) -> u64 {
+        self.meta().updated
+    }
+
+    /// True when other namespaces see it in public lists: a published package that is not a
+    /// binding. (Published actions, triggers and rules are not listed across namespaces.)
+    pub fn is_shared(&self) -> bool {
         match self {
-            Entity::Action(a) => a.updated,
-            Entity::Other(_, v) => v.get("updated").and_then(Value::as_u64).unwrap_or(0),
+            Entity::Package(p) => p.meta.publish && p.binding.is_none(),
+            _ => false,
         }
     }
 
     /// The stored JSON.
     pub fn to_json(&self) -> Value {
-        match self {
-            Entity::Action(a) => serde_json::to_value(a).unwrap_or(Value::Null),
-            Entity::Other(_, v) => v.clone(),
-        }
+        let v = match self {
+            Entity::Action(a) => serde_json::to_value(a),
+            Entity::Package(p) => serde_json::to_value(p),
+            Entity::Trigger(t) => serde_json::to_value(t),
+            Entity::Rule(r) => serde_json::to_value(r),
+        };
+        v.unwrap_or(Value::Null)
     }
 
     /// Reads stored JSON of `collection`.
     pub fn from_json(collection: Collection, v: Value) -> Result<Entity, serde_json::Error> {
         match collection {
             Collection::Actions => serde_json::from_value(v).map(Entity::Action),
-            other => Ok(Entity::Other(other, v)),
+            Collection::Packages => serde_json::from_value(v).map(Entity::Package),
+            Collection::Triggers => serde_json::from_value(v).map(Entity::Trigger),
+            Collection::Rules => serde_json::from_value(v).map(Entity::Rule),
+        }
+    }
+
+    /// The list-summary view of its collection.
+    pub fn summary(&self) -> Value {
+        match self {
+            Entity::Action(a) => a.summary(),
+            Entity::Package(p) => p.summary(),
+            Entity::Trigger(t) => t.summary(),
+            Entity::Rule(r) => r.summary(),
         }
     }
 
@@ -117,7 +228,15 @@ impl Entity {
     pub fn as_action(&self) -> Option<&Action> {
         match self {
             Entity::Action(a) => Some(a),
-            Entity::Other(..) => None,
+            _ => None,
+        }
+    }
+
+    /// The package, if this is one.
+    pub fn as_package(&self) -> Option<&Package> {
+        match self {
+            Entity::Package(p) => Some(p),
+            _ => None,
         }
     }
 }
@@ -129,4 +248,53 @@ pub struct Versioned<T> {
     pub rev: Revision,
     /// The document.
     pub doc: T,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn every_collection_reads_back_what_it_wrote() {
+        let docs = [
+            (
+                Collection::Packages,
+                json!({"namespace": "guest", "name": "p", "binding": {}, "parameters": [],
+                "version": "0.0.1", "publish": true, "annotations": [], "updated": 5}),
+            ),
+            (
+                Collection::Triggers,
+                json!({"namespace": "guest", "name": "t", "parameters": [], "limits": {},
+                "version": "0.0.2", "publish": false, "annotations": [], "updated": 6}),
+            ),
+            (
+                Collection::Rules,
+                json!({"namespace": "guest", "name": "r", "version": "0.0.1", "publish": false,
+                "annotations": [], "updated": 7, "trigger": {"path": "guest", "name": "t"},
+                "action": {"path": "guest/p", "name": "a"}}),
+            ),
+        ];
+        for (c, doc) in docs {
+            let e = Entity::from_json(c, doc.clone()).unwrap();
+            assert_eq!(e.collection(), c);
+            assert_eq!(e.to_json(), doc, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn only_published_packages_that_are_not_bindings_are_shared() {
+        let pkg = |publish: bool, binding: Value| {
+            Entity::from_json(
+                Collection::Packages,
+                json!({"namespace": "guest", "name": "p", "binding": binding, "parameters": [],
+                    "version": "0.0.1", "publish": publish, "annotations": [], "updated": 5}),
+            )
+            .unwrap()
+        };
+        assert!(pkg(true, json!({})).is_shared());
+        assert!(!pkg(false, json!({})).is_shared());
+        assert!(!pkg(true, json!({"namespace": "a", "name": "b"})).is_shared());
+    }
 }

@@ -169,13 +169,43 @@ impl RuntimeManifest {
     }
 }
 
+/// The kind of an action's code, typed: where it runs follows from it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CodeKind {
+    /// `wasm:wasip1`: the in-process WebAssembly fast path.
+    Wasm,
+    /// A container runtime of the manifest: `nodejs:18`, `python:3.11`, `native`, ...
+    Container(String),
+}
+
+impl CodeKind {
+    /// The kind a resolved kind string names.
+    pub fn parse(kind: &str) -> CodeKind {
+        if kind == WASM_KIND { CodeKind::Wasm } else { CodeKind::Container(kind.to_owned()) }
+    }
+
+    /// The kind string, as stored and shown.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CodeKind::Wasm => WASM_KIND,
+            CodeKind::Container(k) => k,
+        }
+    }
+}
+
+impl std::fmt::Display for CodeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An action's executable, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Exec {
     /// Code for a runtime kind (the resolved kind is stored).
     Code {
         /// Resolved kind, e.g. `wasm:wasip1`.
-        kind: String,
+        kind: CodeKind,
         /// Source text or base64 of a binary; `None` only in views that hide code.
         code: Option<String>,
         /// Entry point, when not `main`.
@@ -200,9 +230,14 @@ impl Exec {
     /// The kind string (`blackbox` for images).
     pub fn kind(&self) -> &str {
         match self {
-            Exec::Code { kind, .. } => kind,
+            Exec::Code { kind, .. } => kind.as_str(),
             Exec::Blackbox { .. } => BLACKBOX_KIND,
         }
+    }
+
+    /// True for the WebAssembly fast path.
+    pub fn is_wasm(&self) -> bool {
+        matches!(self, Exec::Code { kind: CodeKind::Wasm, .. })
     }
 
     /// The code, when present.
@@ -276,9 +311,10 @@ impl ExecPut {
     /// Checks the request against the manifest and builds the stored exec.
     pub fn resolve(&self, manifest: &RuntimeManifest) -> Result<Exec, ExecError> {
         let kind = self.kind.as_deref().ok_or(ExecError::MissingKind)?;
-        let code = self.code.clone().filter(|c| !c.is_empty());
         if kind.trim().eq_ignore_ascii_case(BLACKBOX_KIND) && manifest.has_docker() {
             let image = self.image.clone().filter(|i| !i.trim().is_empty()).ok_or(ExecError::MissingImage)?;
+            // An empty `code` is dropped, as OpenWhisk drops it.
+            let code = self.code.clone().filter(|c| !c.is_empty());
             let binary = code.as_deref().is_some_and(looks_base64);
             return Ok(Exec::Blackbox { image, code, main: self.main.clone(), binary });
         }
@@ -286,9 +322,11 @@ impl ExecPut {
         if rk.deprecated {
             return Err(ExecError::Deprecated(rk.kind.clone()));
         }
-        let code = code.ok_or_else(|| ExecError::MissingCode(rk.kind.clone()))?;
+        // `code` must be a string; an empty one is accepted, as OpenWhisk accepts it (the
+        // sandbox's own check, e.g. the Wasm validation, still applies at create time).
+        let code = self.code.clone().ok_or_else(|| ExecError::MissingCode(rk.kind.clone()))?;
         let binary = looks_base64(&code);
-        Ok(Exec::Code { kind: rk.kind.clone(), code: Some(code), main: self.main.clone(), binary })
+        Ok(Exec::Code { kind: CodeKind::parse(&rk.kind), code: Some(code), main: self.main.clone(), binary })
     }
 }
 
@@ -297,7 +335,7 @@ impl Serialize for Exec {
         let mut m = s.serialize_map(None)?;
         match self {
             Exec::Code { kind, code, main, binary } => {
-                m.serialize_entry("kind", kind)?;
+                m.serialize_entry("kind", kind.as_str())?;
                 if let Some(c) = code {
                     m.serialize_entry("code", c)?;
                 }
@@ -331,7 +369,12 @@ impl<'de> Deserialize<'de> for Exec {
             let image = w.image.ok_or_else(|| serde::de::Error::missing_field("image"))?;
             Ok(Exec::Blackbox { image, code: w.code, main: w.main, binary: w.binary.unwrap_or(false) })
         } else {
-            Ok(Exec::Code { kind, code: w.code, main: w.main, binary: w.binary.unwrap_or(false) })
+            Ok(Exec::Code {
+                kind: CodeKind::parse(&kind),
+                code: w.code,
+                main: w.main,
+                binary: w.binary.unwrap_or(false),
+            })
         }
     }
 }
@@ -392,11 +435,23 @@ mod tests {
     }
 
     #[test]
-    fn code_is_required() {
+    fn code_is_required_but_may_be_empty() {
         let put: ExecPut = serde_json::from_value(json!({"kind": "wasm:wasip1"})).unwrap();
         assert_eq!(
             put.resolve(&RuntimeManifest::default()).unwrap_err().to_string(),
             "'code' must be a string defined in 'exec' for 'wasm:wasip1' actions"
         );
+        let put: ExecPut = serde_json::from_value(json!({"kind": "wasm:wasip1", "code": ""})).unwrap();
+        let e = put.resolve(&RuntimeManifest::default()).unwrap();
+        assert_eq!(e.code(), Some(""));
+        assert!(!e.binary());
+        assert!(e.is_wasm());
+    }
+
+    #[test]
+    fn kinds_are_typed() {
+        assert_eq!(CodeKind::parse("wasm:wasip1"), CodeKind::Wasm);
+        assert_eq!(CodeKind::parse("nodejs:18"), CodeKind::Container("nodejs:18".into()));
+        assert_eq!(CodeKind::Container("python:3.11".into()).as_str(), "python:3.11");
     }
 }

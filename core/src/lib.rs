@@ -1,7 +1,8 @@
 //! gust-core: what every Gust role shares.
 //!
-//! - the OpenWhisk entity model with its exact JSON: [`action`], [`exec`], [`limits`],
-//!   [`params`], [`activation`], [`names`], [`ids`], [`subject`];
+//! - the OpenWhisk entity model with its exact JSON: [`entity`] (the metadata every entity
+//!   shares), [`action`], [`exec`], [`limits`], [`package`], [`trigger`], [`rule`], [`params`],
+//!   [`activation`], [`names`], [`ids`], [`semver`], [`subject`] (with namespace limits);
 //! - the messages controllers and invokers exchange: [`messages`];
 //! - the seams, one trait each, with an in-process or in-memory implementation beside it:
 //!   [`store`] (+ [`memory`]), [`bus`], [`registry`], [`prepare`].
@@ -20,9 +21,14 @@ pub mod limits;
 pub mod memory;
 pub mod messages;
 pub mod names;
+pub mod package;
 pub mod params;
 pub mod prepare;
 pub mod registry;
+pub mod rule;
+pub mod semver;
 pub mod store;
 pub mod subject;
 pub mod time;
+pub mod trigger;
+pub mod user_limits;

@@ -9,10 +9,11 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 
 use crate::activation::Activation;
-use crate::entity::{Collection, Entity, Revision, Versioned};
+use crate::entity::{Entity, Revision, Versioned};
 use crate::ids::ActivationId;
-use crate::store::{ActivationQuery, ActivationStore, Durable, EntityStore, StoreError, SubjectStore};
+use crate::store::{ActivationQuery, ActivationStore, Durable, EntityQuery, EntityStore, StoreError, SubjectStore};
 use crate::subject::{AuthKey, Identity, SubjectRecord};
+use crate::user_limits::UserLimits;
 
 /// Entities in a map.
 #[derive(Default)]
@@ -59,27 +60,16 @@ impl EntityStore for MemoryEntityStore {
         }
     }
 
-    async fn list(
-        &self,
-        namespace: &str,
-        collection: Collection,
-        skip: usize,
-        limit: usize,
-    ) -> Result<Vec<Entity>, StoreError> {
+    async fn list(&self, query: &EntityQuery) -> Result<Vec<Entity>, StoreError> {
         let docs = self.docs.lock();
-        let mut v: Vec<Entity> = docs
-            .values()
-            .filter(|(_, e)| e.collection() == collection && e.root_namespace() == namespace)
-            .map(|(_, e)| e.clone())
-            .collect();
-        v.sort_by_key(|e| std::cmp::Reverse(e.updated()));
-        Ok(v.into_iter().skip(skip).take(limit).collect())
+        let mut v: Vec<Entity> = docs.values().filter(|(_, e)| query.matches(e)).map(|(_, e)| e.clone()).collect();
+        v.sort_by_cached_key(|e| std::cmp::Reverse((e.updated(), e.doc_id())));
+        Ok(v.into_iter().skip(query.skip).take(query.limit).collect())
     }
 
-    async fn count(&self, namespace: &str, collection: Collection) -> Result<u64, StoreError> {
+    async fn count(&self, query: &EntityQuery) -> Result<u64, StoreError> {
         let docs = self.docs.lock();
-        Ok(docs.values().filter(|(_, e)| e.collection() == collection && e.root_namespace() == namespace).count()
-            as u64)
+        Ok(docs.values().filter(|(_, e)| query.matches(e)).count() as u64)
     }
 }
 
@@ -132,10 +122,11 @@ impl ActivationStore for MemoryActivationStore {
     }
 }
 
-/// Credentials in a map (hashed, like every subject store).
+/// Credentials in a map (hashed, like every subject store), and namespace limits in another.
 #[derive(Default)]
 pub struct MemorySubjectStore {
     subjects: Mutex<HashMap<String, SubjectRecord>>,
+    limits: Mutex<HashMap<String, UserLimits>>,
 }
 
 impl fmt::Debug for MemorySubjectStore {
@@ -147,10 +138,10 @@ impl fmt::Debug for MemorySubjectStore {
 #[async_trait]
 impl SubjectStore for MemorySubjectStore {
     async fn identify(&self, key: &AuthKey) -> Result<Option<Identity>, StoreError> {
-        Ok(self.subjects.lock().get(&key.uuid).filter(|r| r.verifies(&key.key)).map(|r| Identity {
-            subject: r.subject.clone(),
-            namespace: r.namespace.clone(),
-            authkey: key.clone(),
+        let found = self.subjects.lock().get(&key.uuid).filter(|r| r.verifies(&key.key)).cloned();
+        Ok(found.map(|r| Identity {
+            limits: self.limits.lock().get(&r.namespace).copied().unwrap_or_default(),
+            ..Identity::new(&r.subject, &r.namespace, key.clone())
         }))
     }
 
@@ -165,5 +156,18 @@ impl SubjectStore for MemorySubjectStore {
 
     async fn list_subjects(&self) -> Result<Vec<SubjectRecord>, StoreError> {
         Ok(self.subjects.lock().values().cloned().collect())
+    }
+
+    async fn get_limits(&self, namespace: &str) -> Result<Option<UserLimits>, StoreError> {
+        Ok(self.limits.lock().get(namespace).copied())
+    }
+
+    async fn put_limits(&self, namespace: &str, limits: &UserLimits) -> Result<(), StoreError> {
+        self.limits.lock().insert(namespace.to_owned(), *limits);
+        Ok(())
+    }
+
+    async fn delete_limits(&self, namespace: &str) -> Result<bool, StoreError> {
+        Ok(self.limits.lock().remove(namespace).is_some())
     }
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::action::SemVer;
 use crate::activation::Activation;
 use crate::ids::{ActivationId, TransactionId};
 use crate::names::FullyQualifiedName;
+use crate::semver::SemVer;
 use crate::subject::Identity;
 
 /// An invoker's number; its work topic is `invoker{N}`.
@@ -71,6 +71,10 @@ pub struct ActivationMessage {
     /// Enclosing sequence, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<ActivationId>,
+    /// The package binding the action was invoked through (`ns/binding`), if any: the
+    /// record's `binding` annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
 }
 
 /// What an invoker tells a controller about an activation.

@@ -11,6 +11,7 @@ use crate::activation::Activation;
 use crate::entity::{Collection, Entity, Revision, Versioned};
 use crate::ids::ActivationId;
 use crate::subject::{AuthKey, Identity, SubjectRecord};
+use crate::user_limits::UserLimits;
 
 /// A store failure, as callers need to tell them apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,17 +48,69 @@ pub trait EntityStore: Send + Sync + 'static {
     /// Deletes a document if `rev` is still current.
     async fn delete(&self, doc_id: &str, rev: &Revision) -> Result<(), StoreError>;
 
-    /// Documents of `collection` whose root namespace is `namespace`, newest `updated` first.
-    async fn list(
-        &self,
-        namespace: &str,
-        collection: Collection,
-        skip: usize,
-        limit: usize,
-    ) -> Result<Vec<Entity>, StoreError>;
+    /// The documents `query` selects, newest `updated` first, then by document id, descending.
+    async fn list(&self, query: &EntityQuery) -> Result<Vec<Entity>, StoreError>;
 
     /// How many documents [`EntityStore::list`] would see without skip and limit.
-    async fn count(&self, namespace: &str, collection: Collection) -> Result<u64, StoreError>;
+    async fn count(&self, query: &EntityQuery) -> Result<u64, StoreError>;
+}
+
+/// Which entities a list or count selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityQuery {
+    /// The collection.
+    pub collection: Collection,
+    /// The root namespace: with no package, every document of the collection under it
+    /// (actions inside its packages too).
+    pub namespace: String,
+    /// Only the documents inside this package of the namespace (path `namespace/package`).
+    pub package: Option<String>,
+    /// Only documents other namespaces may see ([`Entity::is_shared`]).
+    pub public_only: bool,
+    /// Documents to skip.
+    pub skip: usize,
+    /// Most documents to return.
+    pub limit: usize,
+}
+
+impl EntityQuery {
+    /// Every document of `collection` under root namespace `namespace`, up to `limit`.
+    pub fn new(collection: Collection, namespace: &str) -> Self {
+        Self { collection, namespace: namespace.to_owned(), package: None, public_only: false, skip: 0, limit: 200 }
+    }
+
+    /// Only the documents inside `package`.
+    pub fn in_package(mut self, package: &str) -> Self {
+        self.package = Some(package.to_owned());
+        self
+    }
+
+    /// Only shared documents.
+    pub fn public(mut self) -> Self {
+        self.public_only = true;
+        self
+    }
+
+    /// A page of it.
+    pub fn page(mut self, skip: usize, limit: usize) -> Self {
+        self.skip = skip;
+        self.limit = limit;
+        self
+    }
+
+    /// The path of the documents it selects when it names a package (`ns/pkg`).
+    pub fn package_path(&self) -> Option<String> {
+        self.package.as_ref().map(|p| format!("{}/{p}", self.namespace))
+    }
+
+    /// True when `e` is one of the documents it selects (skip and limit aside): the reference
+    /// every backend's filter must agree with.
+    pub fn matches(&self, e: &Entity) -> bool {
+        e.collection() == self.collection
+            && e.root_namespace() == self.namespace
+            && self.package_path().is_none_or(|p| e.path() == p)
+            && (!self.public_only || e.is_shared())
+    }
 }
 
 /// The filters of `GET .../activations`.
@@ -101,10 +154,12 @@ pub trait ActivationStore: Send + Sync + 'static {
     async fn count(&self, query: &ActivationQuery) -> Result<u64, StoreError>;
 }
 
-/// Credentials. Keys are kept hashed ([`SubjectRecord`]); only verification sees a clear key.
+/// Credentials, and the limits of namespaces. Keys are kept hashed ([`SubjectRecord`]); only
+/// verification sees a clear key.
 #[async_trait]
 pub trait SubjectStore: Send + Sync + 'static {
-    /// The identity of `key`, if it is a known credential with the right secret.
+    /// The identity of `key`, if it is a known credential with the right secret, with the
+    /// limits set for its namespace.
     async fn identify(&self, key: &AuthKey) -> Result<Option<Identity>, StoreError>;
 
     /// Adds or replaces the credential with `record.uuid`.
@@ -115,4 +170,13 @@ pub trait SubjectStore: Send + Sync + 'static {
 
     /// Every credential record (for administration).
     async fn list_subjects(&self) -> Result<Vec<SubjectRecord>, StoreError>;
+
+    /// The limits set for `namespace` (the overrides of the system's), if any.
+    async fn get_limits(&self, namespace: &str) -> Result<Option<UserLimits>, StoreError>;
+
+    /// Sets the limits of `namespace`, replacing earlier ones.
+    async fn put_limits(&self, namespace: &str, limits: &UserLimits) -> Result<(), StoreError>;
+
+    /// Removes the limits of `namespace`; true if it had some.
+    async fn delete_limits(&self, namespace: &str) -> Result<bool, StoreError>;
 }

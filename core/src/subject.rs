@@ -6,6 +6,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::user_limits::UserLimits;
+
 /// OpenWhisk's well-known `guest` credential, accepted by `gust standalone` on loopback.
 pub const GUEST_AUTH: &str =
     "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
@@ -118,6 +120,16 @@ pub struct Identity {
     pub namespace: String,
     /// The credential, kept so an action that asks for `__OW_API_KEY` gets it.
     pub authkey: AuthKey,
+    /// The limits set for its namespace (overrides of the system's throttles).
+    #[serde(default, skip_serializing_if = "UserLimits::is_empty")]
+    pub limits: UserLimits,
+}
+
+impl Identity {
+    /// The identity of `authkey`, acting in `namespace` as `subject`, with no limits set.
+    pub fn new(subject: &str, namespace: &str, authkey: AuthKey) -> Self {
+        Self { subject: subject.to_owned(), namespace: namespace.to_owned(), authkey, limits: UserLimits::default() }
+    }
 }
 
 #[cfg(test)]

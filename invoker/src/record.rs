@@ -27,6 +27,9 @@ pub(crate) fn build(msg: &ActivationMessage, action: Option<&Action>, outcome: R
         annotations.set("kind", json!(a.exec.kind()));
         annotations.set("limits", json!(a.limits));
     }
+    if let Some(b) = &msg.binding {
+        annotations.set("binding", json!(b));
+    }
     annotations.set("timeout", json!(outcome.timed_out));
     let init = match (t.prepare_ms, outcome.init_time_ms) {
         (None, None) => None,
@@ -140,17 +143,14 @@ mod tests {
             action: FullyQualifiedName::new("guest", "hello"),
             version: SemVer::INITIAL,
             revision: "1".into(),
-            user: std::sync::Arc::new(Identity {
-                subject: "guest".into(),
-                namespace: "guest".into(),
-                authkey: GUEST_AUTH.parse().unwrap(),
-            }),
+            user: std::sync::Arc::new(Identity::new("guest", "guest", GUEST_AUTH.parse().unwrap())),
             activation_id: ActivationId::generate(),
             root_controller: ControllerId("0".into()),
             blocking: true,
             content: Some(content),
             init_args,
             cause: None,
+            binding: None,
         }
     }
 
@@ -172,6 +172,15 @@ mod tests {
         assert_eq!(r.annotations.get("kind"), Some(&json!("wasm:wasip1")));
         assert_eq!(r.annotations.get("timeout"), Some(&json!(false)));
         assert_eq!(r.annotations.get("initTime"), Some(&json!(3)));
+        assert!(r.annotations.get("binding").is_none());
+        let through = ActivationMessage { binding: Some("guest/mine".into()), ..m.clone() };
+        let r = build(
+            &through,
+            Some(&a),
+            not_run(ActivationResponse::success(json!({}), None)),
+            Timing { start: 1, end: 2, prepare_ms: None },
+        );
+        assert_eq!(r.annotations.get("binding"), Some(&json!("guest/mine")));
         assert_eq!(r.duration, Some(5));
         assert_eq!(r.response.status, ActivationStatus::Success);
         let warm = build(

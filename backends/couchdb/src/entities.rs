@@ -3,11 +3,12 @@
 //!
 //! A document is `{"_id", "_rev", "root", "collection", "updated", "entity": <entity JSON>}`;
 //! `root` (the first segment of the id, so actions in packages count under their namespace),
-//! `collection` and `updated` feed the `by_namespace` view that lists and counts.
+//! `collection`, `updated` and the entity's path and visibility feed the `entities` view that
+//! lists and counts every [`EntityQuery`] selection.
 
 use async_trait::async_trait;
 use gust_core::entity::{Collection, Entity, Revision, Versioned};
-use gust_core::store::{EntityStore, StoreError};
+use gust_core::store::{EntityQuery, EntityStore, StoreError};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 use crate::CouchStore;
 use crate::client::Request;
 use crate::error::CouchError;
-use crate::schema::{ENTITIES_BY_NAMESPACE, couch_id};
+use crate::schema::{ENTITIES, couch_id};
 use crate::view::{self, Range};
 
 /// The stored form, as written.
@@ -93,7 +94,7 @@ impl CouchStore {
         let doc = EntityDocOut {
             id: &cid,
             rev: rev.map(|r| r.0.as_str()),
-            root: entity.root_namespace(),
+            root: entity.root_namespace().to_owned(),
             collection: entity.collection().as_str(),
             updated: entity.updated(),
             entity: entity.to_json(),
@@ -122,24 +123,18 @@ impl CouchStore {
         }
     }
 
-    async fn entity_list(
-        &self,
-        namespace: &str,
-        collection: Collection,
-        skip: usize,
-        limit: usize,
-    ) -> Result<Vec<Entity>, CouchError> {
-        if limit == 0 {
+    async fn entity_list(&self, q: &EntityQuery) -> Result<Vec<Entity>, CouchError> {
+        if q.limit == 0 {
             return Ok(Vec::new());
         }
         let db = self.inner.dbs.whisks.as_str();
         let rows = view::newest_first::<serde::de::IgnoredAny, EntityDocIn>(
             &self.inner.couch,
             db,
-            ENTITIES_BY_NAMESPACE,
-            &range(namespace, collection),
-            skip,
-            limit,
+            ENTITIES,
+            &range(q),
+            q.skip,
+            q.limit,
             true,
         )
         .await?;
@@ -149,15 +144,22 @@ impl CouchStore {
             .collect()
     }
 
-    async fn entity_count(&self, namespace: &str, collection: Collection) -> Result<u64, CouchError> {
+    async fn entity_count(&self, q: &EntityQuery) -> Result<u64, CouchError> {
         let db = self.inner.dbs.whisks.as_str();
-        view::count(&self.inner.couch, db, ENTITIES_BY_NAMESPACE, &range(namespace, collection)).await
+        view::count(&self.inner.couch, db, ENTITIES, &range(q)).await
     }
 }
 
-/// Every `updated` of one namespace's collection.
-fn range(namespace: &str, collection: Collection) -> Range {
-    Range { low: json!([namespace, collection.as_str()]), high: json!([namespace, collection.as_str(), {}]) }
+/// Every `updated` of the selection `q` makes in the `entities` view.
+fn range(q: &EntityQuery) -> Range {
+    let (selection, key) = match (q.package_path(), q.public_only) {
+        (None, false) => ("ns", q.namespace.clone()),
+        (None, true) => ("ns-public", q.namespace.clone()),
+        (Some(path), false) => ("path", path),
+        (Some(path), true) => ("path-public", path),
+    };
+    let collection = q.collection.as_str();
+    Range { low: json!([selection, key, collection]), high: json!([selection, key, collection, {}]) }
 }
 
 #[async_trait]
@@ -174,18 +176,12 @@ impl EntityStore for CouchStore {
         Ok(self.entity_delete(doc_id, rev).await?)
     }
 
-    async fn list(
-        &self,
-        namespace: &str,
-        collection: Collection,
-        skip: usize,
-        limit: usize,
-    ) -> Result<Vec<Entity>, StoreError> {
-        Ok(self.entity_list(namespace, collection, skip, limit).await?)
+    async fn list(&self, query: &EntityQuery) -> Result<Vec<Entity>, StoreError> {
+        Ok(self.entity_list(query).await?)
     }
 
-    async fn count(&self, namespace: &str, collection: Collection) -> Result<u64, StoreError> {
-        Ok(self.entity_count(namespace, collection).await?)
+    async fn count(&self, query: &EntityQuery) -> Result<u64, StoreError> {
+        Ok(self.entity_count(query).await?)
     }
 }
 

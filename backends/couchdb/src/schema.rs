@@ -14,9 +14,11 @@ use crate::error::CouchError;
 /// The design document of every database that has views: `_design/gust`.
 pub(crate) const DESIGN: &str = "gust";
 
-/// `<prefix>whisks`: entities by root namespace, collection and `updated`.
-/// Key `[root, collection, updated]`, value `null`, reduce `_count`.
-pub(crate) const ENTITIES_BY_NAMESPACE: &str = "by_namespace";
+/// `<prefix>whisks`: the selections an entity query makes, each by collection and `updated`.
+/// Keys `["ns", root, collection, updated]` and `["path", path, collection, updated]` for every
+/// entity, and `["ns-public", ...]`, `["path-public", ...]` for shared ones (a published
+/// package that is not a binding); value `null`, reduce `_count`.
+pub(crate) const ENTITIES: &str = "entities";
 
 /// `<prefix>activations`: records by namespace and start.
 /// Key `[namespace, start, activationId]`, value the record without logs, reduce `_count`.
@@ -26,9 +28,16 @@ pub(crate) const ACTIVATIONS_BY_START: &str = "by_start";
 /// Key `[namespace, name, start, activationId]`, value the record without logs, reduce `_count`.
 pub(crate) const ACTIVATIONS_BY_NAME: &str = "by_name";
 
-const ENTITIES_BY_NAMESPACE_MAP: &str = "function (doc) {\n  \
-    if (doc.entity && typeof doc.root === 'string' && typeof doc.collection === 'string') {\n    \
-    emit([doc.root, doc.collection, doc.updated], null);\n  }\n}";
+const ENTITIES_MAP: &str = "function (doc) {\n  \
+    var e = doc.entity;\n  \
+    if (!e || typeof doc.root !== 'string' || typeof doc.collection !== 'string') return;\n  \
+    var path = typeof e.namespace === 'string' ? e.namespace : doc.root;\n  \
+    emit(['ns', doc.root, doc.collection, doc.updated], null);\n  \
+    emit(['path', path, doc.collection, doc.updated], null);\n  \
+    var bound = e.binding && typeof e.binding.name === 'string';\n  \
+    if (doc.collection === 'packages' && e.publish === true && !bound) {\n    \
+    emit(['ns-public', doc.root, doc.collection, doc.updated], null);\n    \
+    emit(['path-public', path, doc.collection, doc.updated], null);\n  }\n}";
 
 const ACTIVATIONS_BY_START_MAP: &str = "function (doc) {\n  \
     if (doc.record && typeof doc.namespace === 'string') {\n    \
@@ -99,7 +108,7 @@ fn whisks_design() -> Value {
     json!({
         "language": "javascript",
         "views": {
-            ENTITIES_BY_NAMESPACE: { "map": ENTITIES_BY_NAMESPACE_MAP, "reduce": "_count" },
+            ENTITIES: { "map": ENTITIES_MAP, "reduce": "_count" },
         },
     })
 }

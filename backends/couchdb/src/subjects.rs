@@ -1,34 +1,38 @@
-//! Credentials in `<prefix>subjects`: one document per uuid holding the salted key hash
-//! (`{"_id": uuid, "subject", "namespace", "uuid", "salt", "key_hash"}`), never the key.
+//! Credentials and namespace limits in `<prefix>subjects`:
+//! - one document per credential uuid holding the salted key hash, never the key
+//!   (`{"_id": uuid, "subject", "namespace", "uuid", "salt", "key_hash"}`);
+//! - one document per namespace with limits, `{"_id": "<namespace>/limits", "limits": {...}}`
+//!   (OpenWhisk's id; a uuid never holds a `/`, so the two kinds never meet).
 
 use async_trait::async_trait;
 use gust_core::store::{StoreError, SubjectStore};
 use gust_core::subject::{AuthKey, Identity, SubjectRecord};
+use gust_core::user_limits::UserLimits;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::CouchStore;
 use crate::client::Request;
 use crate::error::CouchError;
 use crate::schema::couch_id;
 
-/// How often a read-then-write of one credential is tried when a concurrent writer keeps
+/// How often a read-then-write of one document is tried when a concurrent writer keeps
 /// changing it.
 const ATTEMPTS: usize = 5;
 
 /// Subjects read per `_all_docs` page.
 const PAGE: usize = 500;
 
-/// The stored form, as written.
-#[derive(Serialize)]
-struct SubjectDocOut<'a> {
-    #[serde(rename = "_id")]
-    id: &'a str,
-    #[serde(rename = "_rev", skip_serializing_if = "Option::is_none")]
-    rev: Option<&'a str>,
-    #[serde(flatten)]
-    record: &'a SubjectRecord,
+/// The id of a namespace's limits document.
+fn limits_id(namespace: &str) -> String {
+    format!("{namespace}/limits")
+}
+
+/// The limits document, as written and read.
+#[derive(Serialize, Deserialize)]
+struct LimitsDoc {
+    limits: UserLimits,
 }
 
 /// A page of `_all_docs?include_docs=true`.
@@ -40,28 +44,33 @@ struct AllDocs {
 #[derive(Deserialize)]
 struct AllDocsRow {
     id: String,
-    doc: Option<serde_json::Value>,
+    doc: Option<Value>,
 }
 
 impl CouchStore {
-    async fn subject_find(&self, uuid: &str) -> Result<Option<SubjectRecord>, CouchError> {
-        let cid = couch_id(uuid);
+    /// Reads document `id` of the subjects database.
+    async fn subjects_get<T: serde::de::DeserializeOwned>(&self, id: &str) -> Result<Option<T>, CouchError> {
+        let cid = couch_id(id);
         let path = [self.inner.dbs.subjects.as_str(), cid.as_ref()];
         let reply = self.inner.couch.send(Request::get(&path)).await?;
         match reply.status {
-            200 => Ok(Some(reply.json(uuid)?)),
+            200 => Ok(Some(reply.json(id)?)),
             404 => Ok(None),
             _ => Err(reply.error()),
         }
     }
 
-    async fn subject_put(&self, record: &SubjectRecord) -> Result<(), CouchError> {
+    /// Writes document `id` of the subjects database over whatever revision is current.
+    async fn subjects_upsert(&self, id: &str, body: Value) -> Result<(), CouchError> {
         let db = self.inner.dbs.subjects.as_str();
-        let cid = couch_id(&record.uuid);
+        let cid = couch_id(id);
         let path = [db, cid.as_ref()];
         for _ in 0..ATTEMPTS {
-            let rev = self.inner.couch.current_rev(db, &cid).await?;
-            let doc = SubjectDocOut { id: &cid, rev: rev.as_deref(), record };
+            let mut doc = body.clone();
+            doc["_id"] = json!(cid.as_ref());
+            if let Some(rev) = self.inner.couch.current_rev(db, &cid).await? {
+                doc["_rev"] = json!(rev);
+            }
             let reply = self.inner.couch.send(Request::new(Method::PUT, &path).json(&doc)?).await?;
             match reply.status {
                 201 | 202 => return Ok(()),
@@ -72,9 +81,10 @@ impl CouchStore {
         Err(CouchError::Conflict)
     }
 
-    async fn subject_delete(&self, uuid: &str) -> Result<bool, CouchError> {
+    /// Deletes document `id` of the subjects database, whatever its revision; true if it existed.
+    async fn subjects_delete(&self, id: &str) -> Result<bool, CouchError> {
         let db = self.inner.dbs.subjects.as_str();
-        let cid = couch_id(uuid);
+        let cid = couch_id(id);
         let path = [db, cid.as_ref()];
         for _ in 0..ATTEMPTS {
             let Some(rev) = self.inner.couch.current_rev(db, &cid).await? else {
@@ -110,7 +120,8 @@ impl CouchStore {
             let full = page.rows.len() == PAGE;
             for row in page.rows {
                 after = Some(row.id.clone());
-                if row.id.starts_with("_design/") {
+                // Design documents, and namespace limits (`<namespace>/limits`), are not subjects.
+                if row.id.starts_with("_design/") || row.id.contains('/') {
                     continue;
                 }
                 if let Some(doc) = row.doc {
@@ -124,28 +135,49 @@ impl CouchStore {
             }
         }
     }
+
+    async fn limits_get(&self, namespace: &str) -> Result<Option<UserLimits>, CouchError> {
+        Ok(self.subjects_get::<LimitsDoc>(&limits_id(namespace)).await?.map(|d| d.limits))
+    }
 }
 
 #[async_trait]
 impl SubjectStore for CouchStore {
     async fn identify(&self, key: &AuthKey) -> Result<Option<Identity>, StoreError> {
-        let found = self.subject_find(&key.uuid).await?;
-        Ok(found.filter(|r| r.verifies(&key.key)).map(|r| Identity {
-            subject: r.subject,
-            namespace: r.namespace,
-            authkey: key.clone(),
-        }))
+        if key.uuid.contains('/') {
+            // Not a uuid (and maybe the id of a limits document).
+            return Ok(None);
+        }
+        let found = self.subjects_get::<SubjectRecord>(&key.uuid).await?;
+        let Some(r) = found.filter(|r| r.verifies(&key.key)) else { return Ok(None) };
+        let limits = self.limits_get(&r.namespace).await?.unwrap_or_default();
+        Ok(Some(Identity { limits, ..Identity::new(&r.subject, &r.namespace, key.clone()) }))
     }
 
     async fn put_subject(&self, record: SubjectRecord) -> Result<(), StoreError> {
-        Ok(self.subject_put(&record).await?)
+        let body = serde_json::to_value(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(self.subjects_upsert(&record.uuid, body).await?)
     }
 
     async fn delete_subject(&self, uuid: &str) -> Result<bool, StoreError> {
-        Ok(self.subject_delete(uuid).await?)
+        Ok(self.subjects_delete(uuid).await?)
     }
 
     async fn list_subjects(&self) -> Result<Vec<SubjectRecord>, StoreError> {
         Ok(self.subject_list().await?)
+    }
+
+    async fn get_limits(&self, namespace: &str) -> Result<Option<UserLimits>, StoreError> {
+        Ok(self.limits_get(namespace).await?)
+    }
+
+    async fn put_limits(&self, namespace: &str, limits: &UserLimits) -> Result<(), StoreError> {
+        let body =
+            serde_json::to_value(LimitsDoc { limits: *limits }).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(self.subjects_upsert(&limits_id(namespace), body).await?)
+    }
+
+    async fn delete_limits(&self, namespace: &str) -> Result<bool, StoreError> {
+        Ok(self.subjects_delete(&limits_id(namespace)).await?)
     }
 }

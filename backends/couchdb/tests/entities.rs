@@ -7,7 +7,7 @@ use common::{TestStore, raw};
 use gust_core::conformance;
 use gust_core::conformance::entities::{action, names};
 use gust_core::entity::Collection;
-use gust_core::store::{EntityStore, StoreError};
+use gust_core::store::{EntityQuery, EntityStore, StoreError};
 use gust_couchdb::CouchStore;
 use serde_json::json;
 
@@ -61,9 +61,21 @@ async fn updates_move_a_document_to_the_front_of_the_list_and_deletes_remove_it(
 }
 
 #[tokio::test]
-async fn packaged_actions_are_listed_under_the_root_namespace() {
+async fn packaged_actions_are_listed_under_the_namespace_and_the_package() {
     let store = TestStore::open().await;
-    conformance::entities::packaged_actions_are_listed_under_the_root_namespace(&store.store).await;
+    conformance::entities::packaged_actions_are_listed_under_the_namespace_and_the_package(&store.store).await;
+}
+
+#[tokio::test]
+async fn every_collection_reads_back_whole() {
+    let store = TestStore::open().await;
+    conformance::entities::every_collection_reads_back_whole(&store.store).await;
+}
+
+#[tokio::test]
+async fn public_lists_see_only_shared_packages() {
+    let store = TestStore::open().await;
+    conformance::entities::public_lists_see_only_shared_packages(&store.store).await;
 }
 
 #[tokio::test]
@@ -82,10 +94,12 @@ async fn ids_with_spaces_slashes_and_reserved_prefixes_round_trip() {
         assert_eq!((&got.doc, &got.rev), (e, &rev), "{}", e.doc_id());
         assert_eq!(store.put(e, None).await, Err(StoreError::Conflict), "{}", e.doc_id());
     }
-    assert_eq!(names(&store.list("_design", Collection::Actions, 0, 10).await.expect("list")), ["_design/gust"]);
+    let list = |ns: &str| EntityQuery::new(Collection::Actions, ns);
+    assert_eq!(names(&store.list(&list("_design")).await.expect("list")), ["_design/gust"]);
+    assert_eq!(names(&store.list(&list("guest")).await.expect("list")), ["guest/my pkg/a&b@c.d-e", "guest/my action"]);
     assert_eq!(
-        names(&store.list("guest", Collection::Actions, 0, 10).await.expect("list")),
-        ["guest/my pkg/a&b@c.d-e", "guest/my action"]
+        names(&store.list(&list("guest").in_package("my pkg")).await.expect("list")),
+        ["guest/my pkg/a&b@c.d-e"]
     );
     // The raw document: one segment for the whole id, the entity beside the query fields.
     let (status, doc) = store.raw_get(&format!("{}whisks/guest%2Fmy%20action", store.prefix)).await;
@@ -95,7 +109,7 @@ async fn ids_with_spaces_slashes_and_reserved_prefixes_round_trip() {
     // The design document was not touched by the entity with id `_design/gust`.
     let (status, design) = store.raw_get(&format!("{}whisks/_design/gust", store.prefix)).await;
     assert_eq!(status, 200);
-    assert!(design["views"]["by_namespace"].is_object(), "{design}");
+    assert!(design["views"]["entities"].is_object(), "{design}");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use common::TestStore;
 use gust_core::conformance;
 use gust_core::store::SubjectStore;
 use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
+use gust_core::user_limits::UserLimits;
 use gust_couchdb::CouchStore;
 
 fn guest() -> AuthKey {
@@ -23,7 +24,8 @@ async fn identify_accepts_only_the_right_key() {
 async fn uuids_that_look_like_couchdb_paths_are_just_unknown() {
     let store = TestStore::open().await;
     store.put_subject(SubjectRecord::new("guest", "guest", &guest())).await.expect("put");
-    for uuid in ["_all_docs", "_design/gust", "..", ".", "a/b", "%2e%2e", "_changes"] {
+    store.put_limits("guest", &UserLimits { fires_per_minute: Some(1), ..Default::default() }).await.expect("limits");
+    for uuid in ["_all_docs", "_design/gust", "..", ".", "a/b", "%2e%2e", "_changes", "guest/limits"] {
         let key = AuthKey { uuid: uuid.into(), key: "k".into() };
         assert_eq!(store.identify(&key).await.expect("identify"), None, "{uuid}");
     }
@@ -32,6 +34,12 @@ async fn uuids_that_look_like_couchdb_paths_are_just_unknown() {
     store.put_subject(SubjectRecord::new("odd", "odd", &odd)).await.expect("put");
     assert_eq!(store.identify(&odd).await.expect("identify").map(|i| i.subject), Some("odd".to_owned()));
     assert_eq!(store.list_subjects().await.expect("list").len(), 2);
+}
+
+#[tokio::test]
+async fn namespace_limits_are_kept_per_namespace_and_reach_identities() {
+    let store = TestStore::open().await;
+    conformance::subjects::namespace_limits_are_kept_per_namespace_and_reach_identities(&store.store).await;
 }
 
 #[tokio::test]

@@ -11,8 +11,17 @@
 //! subjects(uuid TEXT PRIMARY KEY, subject, namespace, salt, key_hash)
 //! ```
 //!
-//! A later version adds a `migrate_to_N` step to [`MIGRATIONS`]; files are upgraded in place when
-//! opened, and a file newer than this build is refused.
+//! Version 2 (packages, public lists, namespace limits):
+//!
+//! ```sql
+//! entities + path (the entity's `namespace` field: `ns` or `ns/pkg`), shared (a published
+//!   package that is not a binding), both filled from the stored documents
+//!   index entities_by_path(path, collection, updated, doc_id)
+//! limits(namespace TEXT PRIMARY KEY, doc)
+//! ```
+//!
+//! A later version adds a step to [`MIGRATIONS`]; files are upgraded in place when opened (in
+//! one transaction, keeping every row), and a file newer than this build is refused.
 
 use std::path::Path;
 use std::time::Duration;
@@ -22,7 +31,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use crate::error::SqliteError;
 
 /// The newest schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// How long a connection waits for a lock held by another connection before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -34,7 +43,7 @@ const WRITER_CACHE_KIB: i64 = -2 * 1024;
 const WRITER_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// Schema steps; entry `i` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 0 (empty file) to 1.
 const V1: &str = "
@@ -66,6 +75,23 @@ CREATE TABLE subjects (
     namespace TEXT NOT NULL,
     salt      TEXT NOT NULL,
     key_hash  TEXT NOT NULL
+);
+";
+
+/// Version 1 to 2: entity paths and visibility as columns (filled from the documents already
+/// stored), an index for the actions of one package, and namespace limits.
+const V2: &str = "
+ALTER TABLE entities ADD COLUMN path TEXT NOT NULL DEFAULT '';
+ALTER TABLE entities ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+UPDATE entities SET
+    path = coalesce(json_extract(doc, '$.namespace'), namespace),
+    shared = CASE WHEN collection = 'packages' AND json_extract(doc, '$.publish') = 1
+                       AND json_extract(doc, '$.binding.name') IS NULL THEN 1 ELSE 0 END;
+CREATE INDEX entities_by_path ON entities (path, collection, updated, doc_id);
+
+CREATE TABLE limits (
+    namespace TEXT PRIMARY KEY NOT NULL,
+    doc       TEXT NOT NULL
 );
 ";
 

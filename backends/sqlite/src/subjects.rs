@@ -1,8 +1,10 @@
-//! Credentials: one row per uuid holding the salted key hash, never the key.
+//! Credentials: one row per uuid holding the salted key hash, never the key; and the limits
+//! of namespaces, one row per namespace.
 
 use async_trait::async_trait;
 use gust_core::store::{StoreError, SubjectStore};
 use gust_core::subject::{AuthKey, Identity, SubjectRecord};
+use gust_core::user_limits::UserLimits;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::SqliteStore;
@@ -40,6 +42,30 @@ fn remove(conn: &Connection, uuid: &str) -> Result<bool, SqliteError> {
     Ok(conn.prepare_cached("DELETE FROM subjects WHERE uuid = ?1")?.execute(params![uuid])? > 0)
 }
 
+fn limits_of(conn: &Connection, namespace: &str) -> Result<Option<UserLimits>, SqliteError> {
+    let doc: Option<String> = conn
+        .prepare_cached("SELECT doc FROM limits WHERE namespace = ?1")?
+        .query_row(params![namespace], |row| row.get(0))
+        .optional()?;
+    doc.map(|d| {
+        serde_json::from_str(&d)
+            .map_err(|e| SqliteError::Corrupt { id: format!("limits/{namespace}"), reason: e.to_string() })
+    })
+    .transpose()
+}
+
+fn put_limits(conn: &Connection, namespace: &str, doc: &str) -> Result<(), SqliteError> {
+    conn.prepare_cached(
+        "INSERT INTO limits (namespace, doc) VALUES (?1, ?2) ON CONFLICT (namespace) DO UPDATE SET doc = excluded.doc",
+    )?
+    .execute(params![namespace, doc])?;
+    Ok(())
+}
+
+fn remove_limits(conn: &Connection, namespace: &str) -> Result<bool, SqliteError> {
+    Ok(conn.prepare_cached("DELETE FROM limits WHERE namespace = ?1")?.execute(params![namespace])? > 0)
+}
+
 fn all(conn: &Connection) -> Result<Vec<SubjectRecord>, SqliteError> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM subjects ORDER BY uuid"))?;
     let rows = stmt.query_map([], record)?;
@@ -50,11 +76,18 @@ fn all(conn: &Connection) -> Result<Vec<SubjectRecord>, SqliteError> {
 impl SubjectStore for SqliteStore {
     async fn identify(&self, key: &AuthKey) -> Result<Option<Identity>, StoreError> {
         let uuid = key.uuid.clone();
-        let found = self.inner.readers.read(move |conn| find(conn, &uuid)).await?;
-        Ok(found.filter(|r| r.verifies(&key.key)).map(|r| Identity {
-            subject: r.subject,
-            namespace: r.namespace,
-            authkey: key.clone(),
+        let found = self
+            .inner
+            .readers
+            .read(move |conn| {
+                let Some(r) = find(conn, &uuid)? else { return Ok(None) };
+                let limits = limits_of(conn, &r.namespace)?;
+                Ok(Some((r, limits)))
+            })
+            .await?;
+        Ok(found.filter(|(r, _)| r.verifies(&key.key)).map(|(r, limits)| Identity {
+            limits: limits.unwrap_or_default(),
+            ..Identity::new(&r.subject, &r.namespace, key.clone())
         }))
     }
 
@@ -69,5 +102,21 @@ impl SubjectStore for SqliteStore {
 
     async fn list_subjects(&self) -> Result<Vec<SubjectRecord>, StoreError> {
         Ok(self.inner.readers.read(all).await?)
+    }
+
+    async fn get_limits(&self, namespace: &str) -> Result<Option<UserLimits>, StoreError> {
+        let namespace = namespace.to_owned();
+        Ok(self.inner.readers.read(move |conn| limits_of(conn, &namespace)).await?)
+    }
+
+    async fn put_limits(&self, namespace: &str, limits: &UserLimits) -> Result<(), StoreError> {
+        let namespace = namespace.to_owned();
+        let doc = serde_json::to_string(limits).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(self.inner.writer.write(move |conn| put_limits(conn, &namespace, &doc)).await?)
+    }
+
+    async fn delete_limits(&self, namespace: &str) -> Result<bool, StoreError> {
+        let namespace = namespace.to_owned();
+        Ok(self.inner.writer.write(move |conn| remove_limits(conn, &namespace)).await?)
     }
 }

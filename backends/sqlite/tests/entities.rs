@@ -4,7 +4,8 @@ use std::path::Path;
 
 use gust_core::conformance;
 use gust_core::conformance::entities::action;
-use gust_core::store::EntityStore;
+use gust_core::entity::Collection;
+use gust_core::store::{EntityQuery, EntityStore};
 use gust_sqlite::SqliteStore;
 
 fn open(dir: &Path) -> SqliteStore {
@@ -68,10 +69,74 @@ async fn updates_move_a_document_to_the_front_of_the_list() {
 }
 
 #[tokio::test]
-async fn packaged_actions_are_listed_under_the_root_namespace() {
+async fn packaged_actions_are_listed_under_the_namespace_and_the_package() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
-    conformance::entities::packaged_actions_are_listed_under_the_root_namespace(&store).await;
+    conformance::entities::packaged_actions_are_listed_under_the_namespace_and_the_package(&store).await;
+}
+
+#[tokio::test]
+async fn every_collection_reads_back_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    conformance::entities::every_collection_reads_back_whole(&store).await;
+}
+
+#[tokio::test]
+async fn public_lists_see_only_shared_packages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    conformance::entities::public_lists_see_only_shared_packages(&store).await;
+}
+
+/// A file written by the first schema (actions only, no path or visibility columns) opens,
+/// keeps its documents and revisions, and lists by package and visibility afterwards.
+#[tokio::test]
+async fn a_version_1_file_is_migrated_in_place_keeping_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("gust.db");
+    let hello = action("guest", "hello", 10);
+    let packaged = action("guest/utils", "cat", 20);
+    {
+        let conn = rusqlite::Connection::open(&path).expect("create a version 1 file");
+        conn.execute_batch(
+            "CREATE TABLE entities (doc_id TEXT PRIMARY KEY NOT NULL, namespace TEXT NOT NULL, \
+               collection TEXT NOT NULL, generation INTEGER NOT NULL, updated INTEGER NOT NULL, doc TEXT NOT NULL);
+             CREATE INDEX entities_by_namespace ON entities (namespace, collection, updated, doc_id);
+             CREATE TABLE activations (namespace TEXT NOT NULL, activation_id TEXT NOT NULL, name TEXT NOT NULL, \
+               start INTEGER NOT NULL, doc TEXT NOT NULL, logs TEXT NOT NULL, PRIMARY KEY (namespace, activation_id));
+             CREATE INDEX activations_by_start ON activations (namespace, start, activation_id);
+             CREATE INDEX activations_by_name ON activations (namespace, name, start, activation_id);
+             CREATE TABLE subjects (uuid TEXT PRIMARY KEY NOT NULL, subject TEXT NOT NULL, namespace TEXT NOT NULL, \
+               salt TEXT NOT NULL, key_hash TEXT NOT NULL);
+             PRAGMA user_version = 1;",
+        )
+        .expect("version 1 schema");
+        for (e, generation) in [(&hello, 3), (&packaged, 1)] {
+            conn.execute(
+                "INSERT INTO entities VALUES (?1, 'guest', 'actions', ?2, ?3, ?4)",
+                rusqlite::params![e.doc_id(), generation, e.updated() as i64, e.to_json().to_string()],
+            )
+            .expect("version 1 row");
+        }
+    }
+    let store = open(dir.path());
+    let got = store.get("guest/hello").await.expect("get").expect("kept");
+    assert_eq!((got.rev.0.as_str(), &got.doc), ("3", &hello));
+    let all = EntityQuery::new(Collection::Actions, "guest");
+    assert_eq!(
+        conformance::entities::names(&store.list(&all).await.expect("list")),
+        ["guest/utils/cat", "guest/hello"]
+    );
+    let in_utils = store.list(&all.clone().in_package("utils")).await.expect("list");
+    assert_eq!(in_utils, vec![packaged]);
+    store.put(&action("guest", "hello", 30), Some(&got.rev)).await.expect("update with the old revision");
+    drop(store);
+    let version: i64 = rusqlite::Connection::open(&path)
+        .expect("open")
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version");
+    assert_eq!(version, 2);
 }
 
 #[tokio::test]

@@ -33,6 +33,13 @@ async fn deleting_a_subject_reports_whether_it_existed() {
 }
 
 #[tokio::test]
+async fn namespace_limits_are_kept_per_namespace_and_reach_identities() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    conformance::subjects::namespace_limits_are_kept_per_namespace_and_reach_identities(&store).await;
+}
+
+#[tokio::test]
 async fn list_subjects_returns_every_record() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());

@@ -1,7 +1,5 @@
 //! Actions: list, get, create/update, delete. (Invoking is in [`super::invoke`].)
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -9,16 +7,18 @@ use axum::http::HeaderMap;
 use gust_core::action::{Action, ActionPut};
 use gust_core::entity::{Collection, Entity};
 use gust_core::names::FullyQualifiedName;
+use gust_core::package::PackageError;
+use gust_core::store::EntityQuery;
 use gust_core::subject::Identity;
 use gust_core::time::now_ms;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::QueryMap;
+use super::{QueryMap, entities};
 use crate::auth::Caller;
-use crate::cache::CachedAction;
-use crate::error::{ApiError, ApiResult, conflict};
-use crate::extract;
+use crate::entitle::{self, Privilege};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::{extract, resolve};
 
 /// What the path after `.../actions/` names.
 pub(crate) enum Target {
@@ -39,7 +39,7 @@ pub(crate) fn target(rest: &str) -> ApiResult<Target> {
     }
 }
 
-/// The action a path names, after auth, validation and entitlement.
+/// The action a path names, validated.
 pub(crate) fn action_name(caller: &Identity, ns: &str, rest: &str) -> ApiResult<FullyQualifiedName> {
     match target(rest)? {
         Target::Action(pkg, name) => extract::entity(caller, ns, pkg.as_deref(), &name),
@@ -47,43 +47,27 @@ pub(crate) fn action_name(caller: &Identity, ns: &str, rest: &str) -> ApiResult<
     }
 }
 
-/// The current revision of an action, from the cache or the store (404 / 409 as OpenWhisk).
-pub(crate) async fn resolve(st: &AppState, fqn: &FullyQualifiedName) -> ApiResult<Arc<CachedAction>> {
-    let doc_id = fqn.doc_id();
-    if let Some(c) = st.0.actions.get(&doc_id) {
-        return Ok(c);
+fn as_action(e: Entity) -> Option<Action> {
+    match e {
+        Entity::Action(a) => Some(a),
+        _ => None,
     }
-    let doc = st.0.services.entities.get(&doc_id).await?.ok_or(ApiError::NotFound)?;
-    let action = doc.doc.as_action().ok_or(ApiError::Conflict(conflict::OTHER_COLLECTION))?;
-    Ok(st.0.actions.put(doc_id, doc.rev, action))
 }
 
 fn action_json(a: &Action) -> Json<Value> {
     Json(serde_json::to_value(a).unwrap_or(Value::Null))
 }
 
-/// `GET .../actions` (and `.../actions/`).
+/// `GET .../actions` (and `.../actions/`): the namespace's actions, those in its packages too.
 pub(crate) async fn list_top(
     State(st): State<AppState>,
     Caller(c): Caller,
     Path(ns): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    list(&st, &c, &ns, q.as_deref()).await
-}
-
-async fn list(st: &AppState, c: &Identity, ns: &str, q: Option<&str>) -> ApiResult<Json<Value>> {
-    let ns = extract::namespace(c, ns)?;
-    extract::entitled(c, &ns, || ns.clone())?;
-    let q = QueryMap::parse(q)?;
-    let (skip, limit) = extract::paging("actions", q.get("skip"), q.get("limit"))?;
-    let entities = &st.0.services.entities;
-    if extract::query_bool("count", q.get("count"), false)? {
-        let n = entities.count(&ns, Collection::Actions).await?;
-        return Ok(Json(json!({"actions": n.saturating_sub(skip as u64)})));
-    }
-    let docs = entities.list(&ns, Collection::Actions, skip, limit).await?;
-    Ok(Json(Value::Array(docs.iter().filter_map(Entity::as_action).map(Action::summary).collect())))
+    let ns = extract::namespace(&c, &ns)?;
+    extract::owner(&c, &ns, || ns.clone())?;
+    entities::list(&st, EntityQuery::new(Collection::Actions, &ns), q.as_deref()).await
 }
 
 /// `GET .../actions/{rest}`: one action, or the actions of a package (`pkg/`).
@@ -94,16 +78,39 @@ pub(crate) async fn get(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     if let Target::Package(pkg) = target(&rest)? {
-        // Packages come with a later capability; until then no package exists.
-        extract::entity(&c, &ns, None, &pkg)?;
-        return Err(ApiError::NotFound);
+        return list_package(&st, &c, &ns, &pkg, q.as_deref()).await;
     }
     let fqn = action_name(&c, &ns, &rest)?;
-    let q = QueryMap::parse(q.as_deref())?;
-    let with_code = extract::query_bool("code", q.get("code"), true)?;
-    let doc = st.0.services.entities.get(&fqn.doc_id()).await?.ok_or(ApiError::NotFound)?;
-    let action = doc.doc.as_action().ok_or(ApiError::Conflict(conflict::OTHER_COLLECTION))?;
-    Ok(if with_code { action_json(action) } else { action_json(&action.without_code()) })
+    let with_code = extract::query_bool("code", QueryMap::parse(q.as_deref())?.get("code"), true)?;
+    let resolved = resolve::action(st.0.services.entities.as_ref(), &c, &fqn, Privilege::Read).await?;
+    // Through a package (or binding), the action shows the parameters it runs with.
+    let action = Action { parameters: resolved.parameters, ..resolved.action };
+    Ok(if with_code { action_json(&action) } else { action_json(&action.without_code()) })
+}
+
+/// `GET .../actions/{pkg}/`: the actions of a package, or of what a binding binds.
+async fn list_package(st: &AppState, c: &Identity, ns: &str, pkg: &str, q: Option<&str>) -> ApiResult<Json<Value>> {
+    let fqn = extract::entity(c, ns, None, pkg)?;
+    let chain = resolve::chain(st.0.services.entities.as_ref(), fqn.namespace(), &fqn.name).await?;
+    entitle::check(c, Privilege::Read, fqn.namespace(), chain.as_ref().map(resolve::Chain::access).as_ref(), || {
+        fqn.doc_id()
+    })?;
+    let real = chain.as_ref().and_then(resolve::Chain::real).ok_or(ApiError::NotFound)?.fqn();
+    let query = EntityQuery::new(Collection::Actions, real.namespace()).in_package(&real.name);
+    entities::list(st, query, q).await
+}
+
+/// Checks that `fqn` may be written by `c`: its namespace is the caller's, and its package,
+/// when it has one, exists and is not a binding.
+async fn writable(st: &AppState, c: &Identity, fqn: &FullyQualifiedName) -> ApiResult<()> {
+    entitle::check(c, Privilege::Write, fqn.namespace(), None, || fqn.doc_id())?;
+    if let Some(pkg) = fqn.package() {
+        let chain = resolve::chain(st.0.services.entities.as_ref(), fqn.namespace(), pkg).await?;
+        if chain.ok_or(ApiError::NotFound)?.named.doc.binding.is_some() {
+            return Err(PackageError::OperationOnBinding.into());
+        }
+    }
+    Ok(())
 }
 
 /// `PUT .../actions/{rest}[?overwrite=true]`.
@@ -116,49 +123,26 @@ pub(crate) async fn put(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let fqn = action_name(&c, &ns, &rest)?;
-    let q = QueryMap::parse(q.as_deref())?;
-    let overwrite = extract::query_bool("overwrite", q.get("overwrite"), false)?;
+    let overwrite = extract::query_bool("overwrite", QueryMap::parse(q.as_deref())?.get("overwrite"), false)?;
     let put: ActionPut = extract::json_body(&headers, &body)?;
     let cfg = &st.0.config;
     check_sizes(&put, cfg.exec_max, cfg.parameters_max)?;
-    if fqn.package().is_some() {
-        // No package exists yet, so no action can be created in one.
-        return Err(ApiError::NotFound);
-    }
+    writable(&st, &c, &fqn).await?;
 
-    let entities = &st.0.services.entities;
-    let doc_id = fqn.doc_id();
-    let existing = entities.get(&doc_id).await?;
-    let (action, rev) = match &existing {
-        None => (
-            put.create(&fqn, &cfg.manifest, &cfg.bounds, now_ms()).map_err(|e| ApiError::Malformed(e.to_string()))?,
-            None,
-        ),
-        Some(doc) => {
-            let old = doc.doc.as_action().ok_or(ApiError::Conflict(conflict::OTHER_COLLECTION))?;
-            if !overwrite {
-                return Err(ApiError::Conflict(conflict::EXISTS));
-            }
-            let updated = put
-                .update(old, &cfg.manifest, &cfg.bounds, now_ms())
-                .map_err(|e| ApiError::Malformed(e.to_string()))?;
-            (updated, Some(&doc.rev))
-        }
-    };
+    let existing = entities::existing(&st, &fqn.doc_id(), as_action).await?;
+    entities::may_overwrite(existing.is_some(), overwrite)?;
+    let action = match &existing {
+        None => put.create(&fqn, &cfg.manifest, &cfg.bounds, now_ms()),
+        Some((old, _)) => put.update(old, &cfg.manifest, &cfg.bounds, now_ms()),
+    }
+    .map_err(|e| ApiError::Malformed(e.to_string()))?;
     if put.exec.is_some() {
         st.0.services.preparer.prepare(&action.exec).await.map_err(|e| ApiError::BadRequest(e.0))?;
     }
     let entity = Entity::Action(action);
-    match entities.put(&entity, rev).await {
-        Ok(_) => {}
-        Err(gust_core::store::StoreError::Conflict) => {
-            return Err(ApiError::Conflict(if rev.is_none() { conflict::EXISTS } else { conflict::CONCURRENT }));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    st.0.actions.invalidate(&doc_id);
+    entities::write(&st, &entity, existing.as_ref().map(|(_, rev)| rev)).await?;
     let Entity::Action(action) = entity else { return Err(ApiError::Internal("entity changed type".into())) };
-    tracing::info!(action = %doc_id, version = %action.version, "Action written.");
+    tracing::info!(action = %fqn, version = %action.meta.version, "Action written.");
     Ok(action_json(&action))
 }
 
@@ -170,13 +154,7 @@ fn check_sizes(put: &ActionPut, exec_max: usize, params_max: usize) -> ApiResult
             return Err(ApiError::TooLarge(format!("exec larger than allowed: {size} > {exec_max} bytes.")));
         }
     }
-    for (field, p) in [("parameters", &put.parameters), ("annotations", &put.annotations)] {
-        let size = p.as_ref().map_or(0, |p| p.size_bytes());
-        if size > params_max {
-            return Err(ApiError::TooLarge(format!("{field} larger than allowed: {size} > {params_max} bytes.")));
-        }
-    }
-    Ok(())
+    entities::check_params_size(put.parameters.as_ref(), put.annotations.as_ref(), params_max)
 }
 
 /// `DELETE .../actions/{rest}`: answers the deleted action.
@@ -186,12 +164,9 @@ pub(crate) async fn delete(
     Path((ns, rest)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let fqn = action_name(&c, &ns, &rest)?;
-    let entities = &st.0.services.entities;
-    let doc_id = fqn.doc_id();
-    let doc = entities.get(&doc_id).await?.ok_or(ApiError::NotFound)?;
-    let action = doc.doc.as_action().ok_or(ApiError::Conflict(conflict::OTHER_COLLECTION))?;
-    entities.delete(&doc_id, &doc.rev).await?;
-    st.0.actions.invalidate(&doc_id);
-    tracing::info!(action = %doc_id, "Action deleted.");
-    Ok(action_json(action))
+    writable(&st, &c, &fqn).await?;
+    let (action, rev) = entities::existing(&st, &fqn.doc_id(), as_action).await?.ok_or(ApiError::NotFound)?;
+    entities::remove(&st, &fqn.doc_id(), &rev).await?;
+    tracing::info!(action = %fqn, "Action deleted.");
+    Ok(action_json(&action))
 }

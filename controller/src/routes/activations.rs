@@ -30,7 +30,7 @@ pub(crate) async fn list(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let ns = extract::namespace(&c, &ns)?;
-    extract::entitled(&c, &ns, || ns.clone())?;
+    extract::owner(&c, &ns, || ns.clone())?;
     let q = QueryMap::parse(q.as_deref())?;
     let (skip, limit) = extract::paging("activations", q.get("skip"), q.get("limit"))?;
     let count = extract::query_bool("count", q.get("count"), false)?;
@@ -72,7 +72,7 @@ async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &
     let ns = extract::namespace(c, ns)?;
     let id: ActivationId =
         id.parse().map_err(|e: gust_core::ids::ActivationIdError| ApiError::BadRequest(e.to_string()))?;
-    extract::entitled(c, &ns, || format!("{ns}/{id}"))?;
+    extract::owner(c, &ns, || format!("{ns}/{id}"))?;
     // Completed here lately: the invoker may have answered before its store write landed.
     if let Some(r) = st.0.completions.recent.as_ref().and_then(|c| c.get(id)).filter(|r| r.namespace == ns.as_str()) {
         return Ok(Activation::clone(&r));

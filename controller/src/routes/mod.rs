@@ -2,9 +2,12 @@
 
 pub(crate) mod actions;
 pub(crate) mod activations;
+mod entities;
 pub(crate) mod info;
 pub(crate) mod invoke;
 pub(crate) mod namespaces;
+pub(crate) mod packages;
+pub(crate) mod triggers;
 
 use std::collections::HashMap;
 

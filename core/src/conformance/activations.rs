@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::action::SemVer;
 use crate::activation::{Activation, ActivationResponse};
 use crate::ids::ActivationId;
 use crate::memory::MemoryActivationStore;
 use crate::params::Params;
+use crate::semver::SemVer;
 use crate::store::{ActivationQuery, ActivationStore};
 
 /// A record of `namespace` for the action at `path` (`ns/name` or `ns/pkg/name`).

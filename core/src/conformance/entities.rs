@@ -1,32 +1,83 @@
-//! [`EntityStore`] checks: revisions, the id space all collections share, listing.
+//! [`EntityStore`] checks: revisions, the id space all collections share, every collection
+//! read back whole, and lists by namespace, package and visibility.
+
+use std::collections::BTreeMap;
 
 use serde_json::json;
 
 use crate::action::{Action, SemVer};
-use crate::entity::{Collection, Entity, Revision};
-use crate::exec::Exec;
+use crate::entity::{Collection, Entity, EntityMeta, Revision};
+use crate::exec::{CodeKind, Exec};
 use crate::limits::ActionLimits;
 use crate::memory::MemoryEntityStore;
+use crate::names::FullyQualifiedName;
+use crate::package::{Binding, Package};
 use crate::params::Params;
-use crate::store::{EntityStore, StoreError};
+use crate::rule::Rule;
+use crate::store::{EntityQuery, EntityStore, StoreError};
+use crate::trigger::{ReducedRule, RuleStatus, Trigger, TriggerLimits};
+
+fn meta(namespace: &str, name: &str, updated: u64) -> EntityMeta {
+    EntityMeta {
+        namespace: namespace.into(),
+        name: name.into(),
+        version: SemVer::INITIAL,
+        publish: false,
+        annotations: Params::new(),
+        updated,
+    }
+}
 
 /// An action `namespace/name` last updated at `updated`.
 pub fn action(namespace: &str, name: &str, updated: u64) -> Entity {
     Entity::Action(Action {
-        namespace: namespace.into(),
-        name: name.into(),
-        exec: Exec::Code { kind: "wasm:wasip1".into(), code: Some("AGFzbQ==".into()), main: None, binary: true },
+        meta: EntityMeta {
+            annotations: Params::new().with("exec", json!("wasm:wasip1")),
+            ..meta(namespace, name, updated)
+        },
+        exec: Exec::Code { kind: CodeKind::Wasm, code: Some("AGFzbQ==".into()), main: None, binary: true },
         parameters: Params::new().with("greeting", json!("hi")),
         limits: ActionLimits { timeout: 60_000, memory: 256, logs: 10, concurrency: 1 },
-        version: SemVer::INITIAL,
-        publish: false,
-        annotations: Params::new().with("exec", json!("wasm:wasip1")),
-        updated,
     })
 }
 
-fn other(collection: Collection, namespace: &str, name: &str, updated: u64) -> Entity {
-    Entity::Other(collection, json!({"namespace": namespace, "name": name, "updated": updated, "version": "0.0.1"}))
+/// A package `namespace/name`, published or not, binding `binding` (`ns/pkg`) or not.
+pub fn package(namespace: &str, name: &str, updated: u64, publish: bool, binding: Option<&str>) -> Entity {
+    let binding =
+        binding.and_then(|b| b.split_once('/')).map(|(ns, name)| Binding { namespace: ns.into(), name: name.into() });
+    Entity::Package(Package {
+        meta: EntityMeta {
+            publish,
+            annotations: Params::new().with("description", json!("a package")),
+            ..meta(namespace, name, updated)
+        },
+        binding,
+        parameters: Params::new().with("region", json!("north")),
+    })
+}
+
+/// A trigger `namespace/name` with one active rule.
+pub fn trigger(namespace: &str, name: &str, updated: u64) -> Entity {
+    let mut rules = BTreeMap::new();
+    rules.insert(
+        format!("{namespace}/r"),
+        ReducedRule { action: FullyQualifiedName::new(namespace, "hello"), status: RuleStatus::Active },
+    );
+    Entity::Trigger(Trigger {
+        meta: meta(namespace, name, updated),
+        parameters: Params::new().with("type", json!("webhook")),
+        limits: TriggerLimits::default(),
+        rules: Some(rules),
+    })
+}
+
+/// A rule `namespace/name` from trigger `t` to action `pkg/hello`.
+pub fn rule(namespace: &str, name: &str, updated: u64) -> Entity {
+    Entity::Rule(Rule {
+        meta: meta(namespace, name, updated),
+        trigger: FullyQualifiedName::new(namespace, "t"),
+        action: FullyQualifiedName::new(format!("{namespace}/pkg"), "hello"),
+    })
 }
 
 /// The document ids of `list`, in order.
@@ -97,15 +148,16 @@ pub async fn deletes_need_the_current_revision(store: &dyn EntityStore) {
 
 /// An action, a trigger and a rule cannot share an id.
 pub async fn collections_share_one_id_space(store: &dyn EntityStore) {
-    let trigger = other(Collection::Triggers, "guest", "thing", 10);
+    let trigger = trigger("guest", "thing", 10);
     store.put(&trigger, None).await.expect("create trigger");
     assert_eq!(store.put(&action("guest", "thing", 11), None).await, Err(StoreError::Conflict));
-    assert_eq!(store.put(&other(Collection::Rules, "guest", "thing", 12), None).await, Err(StoreError::Conflict));
+    assert_eq!(store.put(&rule("guest", "thing", 12), None).await, Err(StoreError::Conflict));
+    assert_eq!(store.put(&package("guest", "thing", 13, false, None), None).await, Err(StoreError::Conflict));
     let got = store.get("guest/thing").await.expect("get").expect("present");
     assert_eq!(got.doc.collection(), Collection::Triggers);
     assert_eq!(got.doc, trigger);
-    assert_eq!(store.count("guest", Collection::Actions).await.expect("count"), 0);
-    assert_eq!(store.count("guest", Collection::Triggers).await.expect("count"), 1);
+    assert_eq!(store.count(&EntityQuery::new(Collection::Actions, "guest")).await.expect("count"), 0);
+    assert_eq!(store.count(&EntityQuery::new(Collection::Triggers, "guest")).await.expect("count"), 1);
 }
 
 /// Lists are newest `updated` first, per namespace and collection, with skip, limit and count.
@@ -115,17 +167,18 @@ pub async fn lists_are_newest_first_with_skip_limit_and_count(store: &dyn Entity
     }
     store.put(&action("other", "z", 99), None).await.expect("create elsewhere");
     store.put(&action("guest2", "z", 99), None).await.expect("create in a namespace sharing the prefix");
-    store.put(&other(Collection::Packages, "guest", "pkg", 99), None).await.expect("create package");
+    store.put(&package("guest", "pkg", 99, false, None), None).await.expect("create package");
 
-    let all = store.list("guest", Collection::Actions, 0, 100).await.expect("list");
+    let actions = EntityQuery::new(Collection::Actions, "guest");
+    let all = store.list(&actions.clone().page(0, 100)).await.expect("list");
     assert_eq!(names(&all), ["guest/c", "guest/e", "guest/a", "guest/d", "guest/b"]);
-    let page = store.list("guest", Collection::Actions, 1, 2).await.expect("list");
+    let page = store.list(&actions.clone().page(1, 2)).await.expect("list");
     assert_eq!(names(&page), ["guest/e", "guest/a"]);
-    assert!(store.list("guest", Collection::Actions, 5, 10).await.expect("list").is_empty());
-    assert!(store.list("guest", Collection::Actions, 0, 0).await.expect("list").is_empty());
-    assert_eq!(store.count("guest", Collection::Actions).await.expect("count"), 5);
-    assert_eq!(store.count("guest", Collection::Packages).await.expect("count"), 1);
-    assert_eq!(store.count("nobody", Collection::Actions).await.expect("count"), 0);
+    assert!(store.list(&actions.clone().page(5, 10)).await.expect("list").is_empty());
+    assert!(store.list(&actions.clone().page(0, 0)).await.expect("list").is_empty());
+    assert_eq!(store.count(&actions.clone().page(3, 1)).await.expect("count"), 5, "count ignores skip and limit");
+    assert_eq!(store.count(&EntityQuery::new(Collection::Packages, "guest")).await.expect("count"), 1);
+    assert_eq!(store.count(&EntityQuery::new(Collection::Actions, "nobody")).await.expect("count"), 0);
 }
 
 /// An update moves a document to the front; deletes take documents out of list and count.
@@ -133,25 +186,82 @@ pub async fn updates_move_a_document_to_the_front_of_the_list_and_deletes_remove
     let a = store.put(&action("guest", "a", 10), None).await.expect("create");
     let b = store.put(&action("guest", "b", 20), None).await.expect("create");
     let a = store.put(&action("guest", "a", 30), Some(&a)).await.expect("update");
-    let all = store.list("guest", Collection::Actions, 0, 10).await.expect("list");
+    let q = EntityQuery::new(Collection::Actions, "guest");
+    let all = store.list(&q).await.expect("list");
     assert_eq!(names(&all), ["guest/a", "guest/b"]);
     store.delete("guest/b", &b).await.expect("delete");
     store.delete("guest/a", &a).await.expect("delete");
-    assert!(store.list("guest", Collection::Actions, 0, 10).await.expect("list").is_empty());
-    assert_eq!(store.count("guest", Collection::Actions).await.expect("count"), 0);
+    assert!(store.list(&q).await.expect("list").is_empty());
+    assert_eq!(store.count(&q).await.expect("count"), 0);
 }
 
-/// An action in a package is listed under its root namespace, not under the package.
-pub async fn packaged_actions_are_listed_under_the_root_namespace(store: &dyn EntityStore) {
+/// An action in a package is listed under its root namespace, and under its package alone
+/// when the query names the package.
+pub async fn packaged_actions_are_listed_under_the_namespace_and_the_package(store: &dyn EntityStore) {
     store.put(&action("guest", "top", 10), None).await.expect("create");
     let packaged = action("guest/utils", "hello", 20);
     store.put(&packaged, None).await.expect("create packaged");
-    let all = store.list("guest", Collection::Actions, 0, 10).await.expect("list");
-    assert_eq!(names(&all), ["guest/utils/hello", "guest/top"]);
-    assert_eq!(all[0], packaged);
-    assert_eq!(store.count("guest", Collection::Actions).await.expect("count"), 2);
-    assert!(store.list("guest/utils", Collection::Actions, 0, 10).await.expect("list").is_empty());
+    store.put(&action("guest/utils", "bye", 15), None).await.expect("create packaged");
+    store.put(&action("guest/utilsx", "hello", 30), None).await.expect("create in a package sharing the prefix");
+    store.put(&action("other/utils", "hello", 40), None).await.expect("create elsewhere");
+    let q = EntityQuery::new(Collection::Actions, "guest");
+    let all = store.list(&q).await.expect("list");
+    assert_eq!(names(&all), ["guest/utilsx/hello", "guest/utils/hello", "guest/utils/bye", "guest/top"]);
+    assert_eq!(all[1], packaged);
+    assert_eq!(store.count(&q).await.expect("count"), 4);
+    let in_utils = q.clone().in_package("utils");
+    assert_eq!(names(&store.list(&in_utils).await.expect("list")), ["guest/utils/hello", "guest/utils/bye"]);
+    assert_eq!(names(&store.list(&in_utils.clone().page(1, 5)).await.expect("list")), ["guest/utils/bye"]);
+    assert_eq!(store.count(&in_utils).await.expect("count"), 2);
+    assert_eq!(store.count(&q.clone().in_package("nothing")).await.expect("count"), 0);
+    assert!(store.list(&EntityQuery::new(Collection::Actions, "guest/utils")).await.expect("list").is_empty());
     assert!(store.get("guest/utils/hello").await.expect("get").is_some());
+}
+
+/// Packages, bindings, triggers and rules read back exactly as written, and updates keep
+/// their type.
+pub async fn every_collection_reads_back_whole(store: &dyn EntityStore) {
+    for e in [
+        package("guest", "plain", 1, true, None),
+        package("guest", "bound", 2, false, Some("whisk.system/utils")),
+        trigger("guest", "t", 3),
+        rule("guest", "r", 4),
+        action("guest/plain", "a", 5),
+    ] {
+        let rev = store.put(&e, None).await.expect("create");
+        let got = store.get(&e.doc_id()).await.expect("get").expect("present");
+        assert_eq!((&got.rev, &got.doc), (&rev, &e));
+        assert_eq!(got.doc.to_json(), e.to_json());
+    }
+    let Entity::Package(mut p) = package("guest", "plain", 1, true, None) else { unreachable!() };
+    let rev = store.get("guest/plain").await.expect("get").expect("present").rev;
+    p.binding = None;
+    p.meta.publish = false;
+    p.meta.updated = 9;
+    store.put(&Entity::Package(p.clone()), Some(&rev)).await.expect("update");
+    assert_eq!(store.get("guest/plain").await.expect("get").expect("present").doc, Entity::Package(p));
+}
+
+/// Public lists see published packages that are not bindings, and nothing else.
+pub async fn public_lists_see_only_shared_packages(store: &dyn EntityStore) {
+    store.put(&package("guest", "shared", 10, true, None), None).await.expect("create");
+    store.put(&package("guest", "private", 20, false, None), None).await.expect("create");
+    store.put(&package("guest", "published-binding", 30, true, Some("guest/shared")), None).await.expect("create");
+    store.put(&package("guest", "shared2", 40, true, None), None).await.expect("create");
+    store.put(&package("other", "shared", 50, true, None), None).await.expect("create");
+    let q = EntityQuery::new(Collection::Packages, "guest");
+    assert_eq!(store.count(&q).await.expect("count"), 4);
+    let public = q.clone().public();
+    assert_eq!(names(&store.list(&public).await.expect("list")), ["guest/shared2", "guest/shared"]);
+    assert_eq!(store.count(&public).await.expect("count"), 2);
+    assert_eq!(names(&store.list(&public.clone().page(1, 1)).await.expect("list")), ["guest/shared"]);
+
+    // Unsharing takes a package out of public lists; sharing puts it in.
+    let rev = store.get("guest/shared2").await.expect("get").expect("present").rev;
+    store.put(&package("guest", "shared2", 60, false, None), Some(&rev)).await.expect("unshare");
+    let rev = store.get("guest/private").await.expect("get").expect("present").rev;
+    store.put(&package("guest", "private", 70, true, None), Some(&rev)).await.expect("share");
+    assert_eq!(names(&store.list(&public).await.expect("list")), ["guest/private", "guest/shared"]);
 }
 
 /// The same sequence of writes, deletes and reads has the outcomes of the in-memory
@@ -170,14 +280,22 @@ pub async fn outcomes_match_the_memory_reference_store(store: &dyn EntityStore) 
         o.push(format!("{:?}", a2.as_ref().err()));
         o.push(format!("{:?}", store.put(&action("guest", "a", 4), Some(&rev)).await.err()));
         o.push(format!("{:?}", store.delete("guest/a", &rev).await.err()));
-        o.push(format!("{:?}", store.put(&other(Collection::Rules, "guest", "a", 5), None).await.err()));
+        o.push(format!("{:?}", store.put(&rule("guest", "a", 5), None).await.err()));
         o.push(format!("{:?}", store.put(&action("guest/p", "b", 6), None).await.err()));
-        o.push(format!("{:?}", store.put(&other(Collection::Triggers, "guest", "t", 7), None).await.err()));
+        o.push(format!("{:?}", store.put(&trigger("guest", "t", 7), None).await.err()));
+        o.push(format!("{:?}", store.put(&package("guest", "p", 8, true, None), None).await.err()));
+        o.push(format!("{:?}", store.put(&package("guest", "q", 8, true, Some("guest/p")), None).await.err()));
         o.push(format!("{:?}", store.delete("guest/a", &a2.expect("updated")).await.err()));
         o.push(format!("{:?}", store.get("guest/a").await.expect("get").map(|v| v.doc)));
-        for c in [Collection::Actions, Collection::Triggers, Collection::Rules] {
-            o.push(format!("{:?}", names(&store.list("guest", c, 0, 10).await.expect("list"))));
-            o.push(format!("{:?}", store.count("guest", c).await.expect("count")));
+        for c in Collection::ALL {
+            for q in [
+                EntityQuery::new(c, "guest"),
+                EntityQuery::new(c, "guest").in_package("p"),
+                EntityQuery::new(c, "guest").public(),
+            ] {
+                o.push(format!("{:?}", names(&store.list(&q).await.expect("list"))));
+                o.push(format!("{:?}", store.count(&q).await.expect("count")));
+            }
         }
         outcomes.push(o);
     }

@@ -135,7 +135,7 @@ impl Executor for DockerRuntime {
     fn runs(&self, exec: &Exec) -> bool {
         match exec {
             Exec::Blackbox { .. } => true,
-            Exec::Code { kind, .. } => self.0.images.contains_key(kind),
+            Exec::Code { kind, .. } => self.0.images.contains_key(kind.as_str()),
         }
     }
 
@@ -144,7 +144,7 @@ impl Executor for DockerRuntime {
         let image =
             match &action.exec {
                 Exec::Blackbox { image, .. } => image.clone(),
-                Exec::Code { kind, .. } => ex.images.get(kind).cloned().ok_or_else(|| {
+                Exec::Code { kind, .. } => ex.images.get(kind.as_str()).cloned().ok_or_else(|| {
                     PrepareError::internal(format!("No runtime image is configured for kind '{kind}'."))
                 })?,
             };
@@ -178,7 +178,7 @@ impl Executor for DockerUnavailable {
     fn runs(&self, exec: &Exec) -> bool {
         match exec {
             Exec::Blackbox { .. } => true,
-            Exec::Code { kind, .. } => self.kinds.contains(kind),
+            Exec::Code { kind, .. } => self.kinds.iter().any(|k| k == kind.as_str()),
         }
     }
 

@@ -47,7 +47,7 @@ impl DockerAction {
             Exec::Blackbox { code, main, binary, .. } => (code.clone(), main.clone(), *binary, true),
         };
         Self {
-            name: action.name.clone(),
+            name: action.meta.name.clone(),
             kind: action.exec.kind().to_owned(),
             image,
             blackbox,

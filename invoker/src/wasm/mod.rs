@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use base64::Engine as _;
 use gust_core::action::Action;
-use gust_core::exec::{Exec, WASM_KIND};
+use gust_core::exec::Exec;
 use gust_core::prepare::{ExecPreparer, ExecRejected};
 use wasmtime::{Engine, ExternType, InstancePre, Linker};
 
@@ -171,13 +171,13 @@ pub struct WasmRuntime(pub Arc<WasmExecutor>);
 #[async_trait]
 impl Executor for WasmRuntime {
     fn runs(&self, exec: &Exec) -> bool {
-        exec.kind() == WASM_KIND
+        exec.is_wasm()
     }
 
     async fn prepare(&self, action: &Action) -> Result<Arc<dyn Runnable>, PrepareError> {
         match self.0.load_exec(&action.exec).await {
             Ok(mut m) => {
-                m.name = action.name.clone();
+                m.name = action.meta.name.clone();
                 Ok(Arc::new(m))
             }
             Err(e @ (WasmError::Engine(_) | WasmError::Cache(_))) => Err(PrepareError::internal(e.to_string())),
@@ -189,7 +189,7 @@ impl Executor for WasmRuntime {
 #[async_trait]
 impl ExecPreparer for WasmRuntime {
     async fn prepare(&self, exec: &Exec) -> Result<(), ExecRejected> {
-        if exec.kind() != WASM_KIND {
+        if !exec.is_wasm() {
             return Ok(());
         }
         match self.0.load_exec(exec).await {

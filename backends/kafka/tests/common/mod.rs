@@ -69,7 +69,7 @@ pub fn number(m: &BusMessage) -> u32 {
 }
 
 fn identity() -> Arc<Identity> {
-    Arc::new(Identity { subject: "guest".into(), namespace: "guest".into(), authkey: GUEST_AUTH.parse().unwrap() })
+    Arc::new(Identity::new("guest", "guest", GUEST_AUTH.parse().unwrap()))
 }
 
 /// An activation message whose content holds `content`.
@@ -86,6 +86,7 @@ pub fn activation(content: serde_json::Value) -> ActivationMessage {
         content: Some(content),
         init_args: vec!["secret".into()],
         cause: Some(ActivationId::generate()),
+        binding: Some("guest/mine".into()),
     }
 }
 

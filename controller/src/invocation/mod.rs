@@ -1,0 +1,206 @@
+//! The invocation core: the one place that turns "this caller invokes this name with these
+//! arguments" into an activation. Every entry point (the REST invoke route today; sequence
+//! steps, trigger fires, conductor steps and web actions as they come) parses its input into
+//! an [`Invocation`] and calls [`AppState::invoke`](crate::AppState::invoke); none of them
+//! repeats what happens here:
+//!
+//! 1. throttles of the caller's namespace (429), counted before anything is looked up;
+//! 2. resolution of the name through its package and binding, with entitlement on the
+//!    resource (403, 404, 409);
+//! 3. argument assembly: package < binding < action parameters < the invocation's, refusing
+//!    to override defined parameters of a `final` action (400);
+//! 4. the balancer's choice of an invoker (503 when none is healthy), and publishing;
+//! 5. for a blocking invocation, the wait for the record (with a store poll should the
+//!    completion be lost), up to the invocation's wait.
+//!
+//! Nothing here knows about HTTP.
+
+mod wait;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gust_core::activation::Activation;
+use gust_core::exec::ExecError;
+use gust_core::ids::{ActivationId, TransactionId};
+use gust_core::messages::{ActivationMessage, BusMessage};
+use gust_core::names::FullyQualifiedName;
+use gust_core::store::StoreError;
+use gust_core::subject::Identity;
+use gust_core::time::now_ms;
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+use crate::balancer::{self, Capacity};
+use crate::resolve::ResolveError;
+use crate::state::AppState;
+use crate::throttle::{Rate, Throttled};
+
+/// One invocation, as every entry point describes it.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// Who invokes (its namespace is charged, and owns the record).
+    pub caller: Arc<Identity>,
+    /// The name invoked: `ns/name`, `ns/pkg/name` or through a binding `ns/binding/name`
+    /// (with `_` already replaced by the caller's namespace).
+    pub action: FullyQualifiedName,
+    /// The invocation's own arguments (over the action's parameters).
+    pub args: Option<Map<String, Value>>,
+    /// Whether to wait for the record.
+    pub blocking: bool,
+    /// How long a blocking invocation waits before it is answered as accepted.
+    pub wait: Duration,
+    /// The activation that caused this one (a sequence or composition step).
+    pub cause: Option<ActivationId>,
+    /// The request's transaction id.
+    pub transid: TransactionId,
+}
+
+/// What an invocation came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Published: it will produce a record with this id (non-blocking, or blocking past its wait).
+    Accepted(ActivationId),
+    /// Finished within the wait: its record.
+    Finished(Arc<Activation>),
+}
+
+/// Why an invocation was refused; nothing was published. The texts are OpenWhisk's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvokeError {
+    /// 429: a throttle of the caller's namespace.
+    #[error(transparent)]
+    Throttled(#[from] Throttled),
+    /// 403: not entitled to the action (named in the message).
+    #[error("The supplied authentication is not authorized to access '{0}'.")]
+    Forbidden(String),
+    /// 404: no such action.
+    #[error("The requested resource does not exist.")]
+    NotFound,
+    /// 409: the name is an entity of another collection.
+    #[error("Resource by this name exists but is not in this collection.")]
+    NotAnAction,
+    /// 400: arguments override defined parameters of a `final` action.
+    #[error("Request defines parameters that are not allowed (e.g., reserved properties).")]
+    ReservedParameters,
+    /// 400: the action's runtime kind is deprecated.
+    #[error(transparent)]
+    Deprecated(ExecError),
+    /// 503: no invoker can take it now, or the bus refused it.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The entity store failed (503 when unreachable, else 500).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl InvokeError {
+    /// True for the caller's mistakes (4xx), false for the system's (5xx): a trigger's log
+    /// line and a sequence's record report them differently.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, InvokeError::Unavailable(_) | InvokeError::Store(_))
+    }
+}
+
+impl From<ResolveError> for InvokeError {
+    fn from(e: ResolveError) -> Self {
+        match e {
+            ResolveError::Forbidden(f) => InvokeError::Forbidden(f.0),
+            ResolveError::NotFound => InvokeError::NotFound,
+            ResolveError::NotAnAction => InvokeError::NotAnAction,
+            ResolveError::Store(s) => InvokeError::Store(s),
+        }
+    }
+}
+
+impl AppState {
+    /// Runs the invocation core: checks, resolves, publishes and, when blocking, waits.
+    pub async fn invoke(&self, inv: Invocation) -> Result<Outcome, InvokeError> {
+        let st = &self.0;
+        let caller = &inv.caller;
+        st.throttler.check_rate(caller, Rate::Invocations, now_ms())?;
+        st.throttler.check_concurrent(caller, st.balancer.active_for(&caller.namespace))?;
+
+        let resolved = st.resolved.invocable(st.services.entities.as_ref(), caller, &inv.action).await?;
+        let action = &resolved.action;
+        if action.meta.annotations.is_true("final")
+            && let Some(a) = &inv.args
+            && a.keys().any(|k| resolved.parameters.get(k).is_some_and(|v| !v.is_null()))
+        {
+            return Err(InvokeError::ReservedParameters);
+        }
+        if st.config.manifest.get(action.exec.kind()).is_some_and(|k| k.deprecated) {
+            return Err(InvokeError::Deprecated(ExecError::Deprecated(action.exec.kind().to_owned())));
+        }
+        let init_args = resolved.parameters.init_keys();
+        let mut args = resolved.parameters.to_object();
+        for k in &init_args {
+            if let Some(v) = resolved.parameters.get(k) {
+                args.insert(k.clone(), v.clone());
+            }
+        }
+        if let Some(a) = inv.args {
+            args.extend(a);
+        }
+
+        let capacity =
+            if action.exec.is_wasm() { Capacity::WasmSlot } else { Capacity::Memory(u64::from(action.limits.memory)) };
+        let fqn = action.fqn();
+        let invokers = st.services.registry.healthy();
+        let placement = st
+            .balancer
+            .schedule(&invokers, &caller.namespace, &fqn.doc_id(), capacity)
+            .ok_or_else(|| InvokeError::Unavailable("No invokers available".into()))?;
+        let hold = balancer::completion_timeout(Duration::from_millis(action.limits.timeout));
+
+        let activation_id = ActivationId::generate();
+        let msg = ActivationMessage {
+            transid: inv.transid,
+            action: fqn,
+            version: action.meta.version,
+            revision: resolved.rev.0.clone(),
+            user: inv.caller.clone(),
+            activation_id,
+            root_controller: st.config.id.clone(),
+            blocking: inv.blocking,
+            content: Some(Value::Object(args)),
+            init_args,
+            cause: inv.cause,
+            binding: resolved.binding.clone(),
+        };
+        let invoker = placement.invoker;
+        let span =
+            tracing::info_span!("invoke", %activation_id, action = %msg.action, %invoker, blocking = inv.blocking);
+        st.balancer.track(activation_id, &caller.namespace, invoker, capacity, hold);
+        let outcome = self.dispatch(msg, &invoker.topic(), inv.wait).instrument(span).await;
+        if outcome.is_err() {
+            // Never published: nothing will complete it.
+            st.balancer.release(activation_id);
+        }
+        outcome
+    }
+
+    /// Publishes the activation and, for a blocking one, waits for its record.
+    async fn dispatch(&self, msg: ActivationMessage, topic: &str, wait: Duration) -> Result<Outcome, InvokeError> {
+        let st = &self.0;
+        let activation_id = msg.activation_id;
+        let namespace = msg.user.namespace.clone();
+        let waiter = msg.blocking.then(|| st.completions.register(activation_id));
+        st.services
+            .bus
+            .publish(topic, BusMessage::Activation(Box::new(msg)))
+            .await
+            .map_err(|e| InvokeError::Unavailable(format!("The activation could not be queued: {e}")))?;
+        tracing::debug!("Activation published.");
+        Ok(match waiter {
+            None => Outcome::Accepted(activation_id),
+            Some(w) => wait::record(w, st.services.activations.as_ref(), &namespace, activation_id, wait).await,
+        })
+    }
+
+    /// Counts one trigger fire of `caller`'s namespace against its fires-per-minute throttle
+    /// (refused fires count too).
+    pub fn count_fire(&self, caller: &Identity) -> Result<(), Throttled> {
+        self.0.throttler.check_rate(caller, Rate::Fires, now_ms())
+    }
+}
