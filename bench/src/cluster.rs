@@ -85,13 +85,15 @@ impl Cluster {
             }
         };
         let config = format!(
-            "[controller]\ncontrollers = 1\ndata_dir = \"{data}/controller\"\n\n\
+            "[controller]\ncontrollers = 1\ndata_dir = \"{data}/controller\"\n\
+             invocations_per_minute = {unthrottled}\nconcurrent_invocations = {unthrottled}\n\n\
              [invoker]\ndata_dir = \"{data}/invoker\"\n{invoker_section}\n\
              [couchdb]\nurl = \"http://{COUCHDB}\"\nprefix = \"{prefix}\"\n\n\
              [kafka]\nbrokers = \"{KAFKA}\"\n\n\
              [consul]\nurl = \"http://{CONSUL}\"\ncluster = \"{name}\"\nttl = \"5s\"\n\n\
              [[subjects]]\nnamespace = \"guest\"\nauth = \"{GUEST_AUTH}\"\n",
             data = dir.path().display(),
+            unthrottled = crate::gust::UNTHROTTLED,
         );
         let cfg = dir.path().join("gust.toml");
         std::fs::write(&cfg, config).context("cannot write the cluster configuration")?;

@@ -277,6 +277,10 @@ pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The namespace throttles the benchmarked deployments run with (OpenWhisk's 60 a minute would
+/// stop every run after its first second).
+pub(crate) const UNTHROTTLED: u32 = 1_000_000_000;
+
 /// Spawns `bin args`, its output appended to `<dir>/server.log`; killed if dropped.
 pub(crate) fn spawn(bin: &Path, args: &[String], dir: &TempDir) -> anyhow::Result<Child> {
     let log = std::fs::OpenOptions::new()
@@ -286,6 +290,9 @@ pub(crate) fn spawn(bin: &Path, args: &[String], dir: &TempDir) -> anyhow::Resul
         .context("cannot open the server log")?;
     Command::new(bin)
         .args(args)
+        // A benchmark is one namespace at full speed: no namespace throttles in the way.
+        .env("GUST_INVOCATIONS_PER_MINUTE", UNTHROTTLED.to_string())
+        .env("GUST_CONCURRENT_INVOCATIONS", UNTHROTTLED.to_string())
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)

@@ -55,6 +55,48 @@ pub struct ControllerSection {
     pub data_dir: PathBuf,
     /// Wasm instance slots of each invoker (match the invokers' `wasm_instances`).
     pub wasm_slots_per_invoker: u64,
+    /// The deployment's namespace throttles (each controller enforces its share); per-namespace
+    /// overrides are set with `gust admin limits`.
+    #[serde(flatten)]
+    pub limits: LimitsSection,
+}
+
+/// The system's namespace throttles, in a `[controller]` section or as `gust standalone` flags
+/// (OpenWhisk's defaults: 60 invocations and 60 trigger fires per minute, 30 in flight).
+#[derive(Debug, Clone, Copy, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Action invocations a namespace may start per minute.
+    #[arg(long, env = "GUST_INVOCATIONS_PER_MINUTE", default_value_t = 60, value_name = "N")]
+    pub invocations_per_minute: u32,
+    /// Action invocations a namespace may have in flight at once.
+    #[arg(long, env = "GUST_CONCURRENT_INVOCATIONS", default_value_t = 30, value_name = "N")]
+    pub concurrent_invocations: u32,
+    /// Trigger fires a namespace may make per minute.
+    #[arg(long, env = "GUST_FIRES_PER_MINUTE", default_value_t = 60, value_name = "N")]
+    pub fires_per_minute: u32,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        let t = gust_core::user_limits::Throttles::default();
+        Self {
+            invocations_per_minute: t.invocations_per_minute,
+            concurrent_invocations: t.concurrent_invocations,
+            fires_per_minute: t.fires_per_minute,
+        }
+    }
+}
+
+impl LimitsSection {
+    /// The throttles these settings make.
+    pub fn throttles(&self) -> gust_core::user_limits::Throttles {
+        gust_core::user_limits::Throttles {
+            invocations_per_minute: self.invocations_per_minute,
+            concurrent_invocations: self.concurrent_invocations,
+            fires_per_minute: self.fires_per_minute,
+        }
+    }
 }
 
 impl Default for ControllerSection {
@@ -65,6 +107,7 @@ impl Default for ControllerSection {
             controllers: 1,
             data_dir: PathBuf::from("/var/tmp/gust/controller"),
             wasm_slots_per_invoker: 256,
+            limits: LimitsSection::default(),
         }
     }
 }
@@ -241,6 +284,16 @@ mod tests {
         assert_eq!(c.kafka.brokers, "127.0.0.1:9092");
         assert_eq!(c.invoker.pause_grace, Duration::from_secs(10));
         assert!(c.invoker.id.is_none());
+        assert_eq!(c.controller.limits.throttles(), gust_core::user_limits::Throttles::default());
+    }
+
+    #[test]
+    fn throttles_are_controller_keys() {
+        let c = GustConfig::parse("[controller]\ninvocations_per_minute = 1000\nconcurrent_invocations = 5\n").unwrap();
+        assert_eq!(c.controller.limits.invocations_per_minute, 1000);
+        assert_eq!(c.controller.limits.concurrent_invocations, 5);
+        assert_eq!(c.controller.limits.fires_per_minute, 60);
+        assert!(GustConfig::parse("[controller]\ninvocations_per_minute = -1\n").is_err());
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! - [`client`]: a typed client of the OpenWhisk REST API (the end-to-end tests reuse it);
 //! - [`props`]: `~/.wskprops`-style settings;
 //! - [`commands`]: the `wsk`-shaped client commands;
+//! - [`admin`]: `gust admin`, wskadmin's commands on a deployment's store;
 //! - [`standalone`] and [`wiring`]: the roles, and the one place that picks their backends.
 
+pub mod admin;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -7,11 +7,11 @@ use clap::{Parser, Subcommand};
 /// several threads, where glibc's arenas and consolidation cost measurably (see bench/).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use gust_cli::{commands, roles, standalone, telemetry};
+use gust_cli::{admin, commands, roles, standalone, telemetry};
 
 /// Gust: an OpenWhisk-compatible serverless platform with a WebAssembly fast path.
 #[derive(Debug, Parser)]
-#[command(name = "gust", version, about, propagate_version = true)]
+#[command(name = "gust", version, about, propagate_version = true, args_override_self = true)]
 struct Cli {
     #[command(flatten)]
     global: commands::GlobalArgs,
@@ -27,6 +27,8 @@ enum Command {
     Controller(roles::ControllerArgs),
     /// Run an invoker of a distributed deployment (CouchDB, Kafka, Consul).
     Invoker(roles::InvokerArgs),
+    /// Manage credentials and namespace limits in a deployment's store (wskadmin's commands).
+    Admin(admin::AdminArgs),
     #[command(flatten)]
     Client(commands::ClientCommand),
 }
@@ -46,6 +48,10 @@ async fn main() -> std::process::ExitCode {
         Command::Invoker(args) => {
             telemetry::init(cli.global.verbose);
             roles::invoker(args).await
+        }
+        Command::Admin(args) => {
+            telemetry::init(cli.global.verbose);
+            admin::run(args).await
         }
         Command::Client(cmd) => commands::run(cmd, &cli.global).await,
     };

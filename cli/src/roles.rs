@@ -113,6 +113,7 @@ pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
     cc.manifest = parts.manifest.clone();
     cc.controllers = c.controllers;
     cc.wasm_slots_per_invoker = c.wasm_slots_per_invoker;
+    cc.throttles = c.limits.throttles();
     let services = gust_controller::ControllerServices {
         entities: parts.store.clone(),
         activations: parts.store.clone(),

@@ -60,6 +60,9 @@ pub struct StandaloneArgs {
     /// (e.g. nodejs:18=2,native=1x512). Ignored with --prewarm false.
     #[arg(long, env = "GUST_STEM_CELLS", value_name = "LIST")]
     pub stem_cells: Option<String>,
+    /// The namespace throttles (per-namespace overrides: `gust admin limits set`).
+    #[command(flatten)]
+    pub limits: crate::config::LimitsSection,
 }
 
 /// `500ms`, `10s`, `10m`, `1h`, or a number of milliseconds.
@@ -78,7 +81,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(ms))
 }
 
-fn default_data_dir() -> anyhow::Result<PathBuf> {
+/// The data directory `gust standalone` (and `gust admin`) use without `--data-dir`.
+pub fn default_data_dir() -> anyhow::Result<PathBuf> {
     dirs::data_local_dir().map(|d| d.join("gust")).context("cannot find a per-user data directory; pass --data-dir")
 }
 
@@ -100,6 +104,37 @@ fn credential(args: &StandaloneArgs) -> anyhow::Result<AuthKey> {
         bail!("the key part of --auth is too short: use at least 16 random characters (OpenWhisk uses 64)");
     }
     Ok(key)
+}
+
+/// The file in the data directory that remembers the UUID of the credential standalone put
+/// in the store (from `--auth`, or the guest key).
+const OWN_KEY_FILE: &str = "standalone-key";
+
+/// Makes `key` the standalone's own credential: the one it put in the store before (when the
+/// key changed) is removed, so that only the configured key of the standalone works; the
+/// credentials `gust admin` created stay.
+async fn own_credential(
+    store: &gust_sqlite::SqliteStore,
+    data_dir: &std::path::Path,
+    namespace: &str,
+    key: &AuthKey,
+) -> anyhow::Result<()> {
+    let remembered = data_dir.join(OWN_KEY_FILE);
+    let previous = std::fs::read_to_string(&remembered).ok().map(|s| s.trim().to_owned());
+    for old in store.list_subjects().await? {
+        let was_ours = match &previous {
+            Some(uuid) => *uuid == old.uuid,
+            // Data directories from before this file: the standalone's record was the one of
+            // subject and namespace `namespace`.
+            None => old.subject == namespace && old.namespace == namespace,
+        };
+        if was_ours && old.uuid != key.uuid {
+            store.delete_subject(&old.uuid).await?;
+        }
+    }
+    store.put_subject(SubjectRecord::new(namespace, namespace, key)).await?;
+    std::fs::write(&remembered, &key.uuid).with_context(|| format!("cannot write {}", remembered.display()))?;
+    Ok(())
 }
 
 /// Runs until SIGINT or SIGTERM, then drains: no accepted activation is dropped.
@@ -134,13 +169,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         api_host: Some(api_host.clone()),
     };
     let parts = wiring::embedded(&settings).await?;
-    // Standalone accepts exactly one credential: the configured one.
-    for old in parts.store.list_subjects().await? {
-        if old.uuid != key.uuid {
-            parts.store.delete_subject(&old.uuid).await?;
-        }
-    }
-    parts.store.put_subject(SubjectRecord::new(&args.namespace, &args.namespace, &key)).await?;
+    own_credential(&parts.store, &data_dir, &args.namespace, &key).await?;
 
     let (mut icfg, iservices, executors) = parts.invoker();
     icfg.max_concurrent = args.wasm_instances as usize;
@@ -149,7 +178,8 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let invoker = Invoker::new(icfg, iservices, executors);
     let invoker_task = tokio::spawn(invoker.run());
 
-    let (ccfg, cservices) = parts.controller();
+    let (mut ccfg, cservices) = parts.controller();
+    ccfg.throttles = args.limits.throttles();
     let state = gust_controller::start(ccfg, cservices);
     tracing::info!(address = %addr, data = %data_dir.display(), namespace = %args.namespace, "Gust standalone is ready.");
     eprintln!(
@@ -167,6 +197,12 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         (None, Some(why)) => eprintln!("Docker actions are unavailable: {why}"),
         (None, None) => {}
     }
+    let l = &args.limits;
+    eprintln!(
+        "Each namespace may start {} invocations a minute and have {} in flight (--invocations-per-minute, \
+         --concurrent-invocations; per namespace: gust admin limits set).",
+        l.invocations_per_minute, l.concurrent_invocations
+    );
     if key.is_well_known_guest() {
         eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");
     }
@@ -229,7 +265,21 @@ mod tests {
             idle_timeout: Duration::from_secs(600),
             prewarm: true,
             stem_cells: None,
+            limits: crate::config::LimitsSection::default(),
         }
+    }
+
+    #[test]
+    fn throttles_default_to_openwhisks() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: StandaloneArgs,
+        }
+        let cli = <Cli as clap::Parser>::try_parse_from(["gust"]).unwrap();
+        assert_eq!(cli.args.limits.throttles(), gust_core::user_limits::Throttles::default());
+        let cli = <Cli as clap::Parser>::try_parse_from(["gust", "--invocations-per-minute", "5"]).unwrap();
+        assert_eq!(cli.args.limits.invocations_per_minute, 5);
     }
 
     #[test]

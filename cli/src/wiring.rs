@@ -244,17 +244,20 @@ pub enum ServicesError {
     Wiring(#[from] WiringError),
 }
 
-/// Connects to the services of `config`; `client` names this process to Kafka.
-pub async fn distributed(config: &crate::config::GustConfig, client: &str) -> Result<Distributed, ServicesError> {
-    let manifest = manifest()?;
+/// Opens the CouchDB store of `config`.
+async fn couch_store(config: &crate::config::GustConfig) -> Result<gust_couchdb::CouchStore, ServicesError> {
     let c = &config.couchdb;
     let mut couch = gust_couchdb::CouchConfig::new(c.url.clone()).with_db_prefix(c.prefix.clone());
     if let (Some(u), Some(p)) = (&c.username, &c.password) {
         couch = couch.with_credentials(u.clone(), p.clone());
     }
-    let store = gust_couchdb::CouchStore::open(couch)
-        .await
-        .map_err(|source| ServicesError::CouchDb { url: c.url.clone(), source })?;
+    gust_couchdb::CouchStore::open(couch).await.map_err(|source| ServicesError::CouchDb { url: c.url.clone(), source })
+}
+
+/// Connects to the services of `config`; `client` names this process to Kafka.
+pub async fn distributed(config: &crate::config::GustConfig, client: &str) -> Result<Distributed, ServicesError> {
+    let manifest = manifest()?;
+    let store = couch_store(config).await?;
     let mut kafka = gust_kafka::KafkaConfig::new(config.kafka.brokers.clone());
     kafka.client_id = client.to_owned();
     let bus = gust_kafka::KafkaBus::connect(kafka)
@@ -271,4 +274,59 @@ pub async fn distributed(config: &crate::config::GustConfig, client: &str) -> Re
         .await
         .map_err(|source| ServicesError::Consul { url: config.consul.url.clone(), source })?;
     Ok(Distributed { store: Arc::new(store), bus, registry: Arc::new(registry), manifest })
+}
+
+/// The store `gust admin` works on.
+#[derive(Debug)]
+pub enum AdminStore {
+    /// A standalone's data directory.
+    Sqlite(PathBuf),
+    /// The CouchDB of a distributed deployment.
+    Couch(Box<crate::config::GustConfig>),
+}
+
+/// The subject store `gust admin` opened, to be closed when done.
+pub struct OpenedAdminStore {
+    /// Credentials and limits.
+    pub subjects: Arc<dyn SubjectStore>,
+    sqlite: Option<SqliteStore>,
+    couch: Option<(Arc<gust_couchdb::CouchStore>, String)>,
+}
+
+impl std::fmt::Debug for OpenedAdminStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedAdminStore").finish_non_exhaustive()
+    }
+}
+
+impl OpenedAdminStore {
+    /// Waits until every write is durable, and lets go of the store.
+    pub async fn close(self) -> Result<(), ServicesError> {
+        if let Some(s) = self.sqlite {
+            s.close().await.map_err(|source| {
+                ServicesError::Wiring(WiringError::Store { path: s.path().display().to_string(), source })
+            })?;
+        }
+        if let Some((c, url)) = self.couch {
+            c.close().await.map_err(|source| ServicesError::CouchDb { url, source })?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens the subject store of `target` (creating a standalone's file when it has none yet).
+pub async fn admin_store(target: &AdminStore) -> Result<OpenedAdminStore, ServicesError> {
+    match target {
+        AdminStore::Sqlite(dir) => {
+            let db = dir.join("gust.db");
+            let store = SqliteStore::open(&db)
+                .map_err(|source| WiringError::Store { path: db.display().to_string(), source })?;
+            Ok(OpenedAdminStore { subjects: Arc::new(store.clone()), sqlite: Some(store), couch: None })
+        }
+        AdminStore::Couch(config) => {
+            let store = Arc::new(couch_store(config).await?);
+            let url = config.couchdb.url.clone();
+            Ok(OpenedAdminStore { subjects: store.clone(), sqlite: None, couch: Some((store, url)) })
+        }
+    }
 }

@@ -55,8 +55,14 @@ async fn openwhisk_error(resp: Response, tid: &str) -> Response {
         return resp;
     }
     if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
-        let allowed = resp.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        return ApiError::MethodNotAllowed(allowed).to_response(tid);
+        let allow = resp.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        // HEAD is not an API method of OpenWhisk's (axum allows it wherever GET is).
+        let allowed: Vec<&str> = allow.split(',').map(str::trim).filter(|m| !m.is_empty() && *m != "HEAD").collect();
+        let mut out = ApiError::MethodNotAllowed(allowed.join(", ")).to_response(tid);
+        if let Ok(v) = HeaderValue::from_str(allow) {
+            out.headers_mut().insert(header::ALLOW, v);
+        }
+        return out;
     }
     let status = resp.status();
     let text = match axum::body::to_bytes(resp.into_body(), 64 << 10).await {

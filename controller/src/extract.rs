@@ -23,7 +23,19 @@ pub(crate) fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) 
     if !is_json(headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::Malformed(e.to_string()))
+    serde_json::from_slice(body).map_err(malformed)
+}
+
+/// A body that does not parse (with where, for syntax errors) or does not fit the schema
+/// (OpenWhisk's message alone, e.g. `parameters malformed!`).
+fn malformed(e: serde_json::Error) -> ApiError {
+    let text = e.to_string();
+    match e.classify() {
+        serde_json::error::Category::Data => {
+            ApiError::Malformed(text.rsplit_once(" at line ").map_or(text.clone(), |(m, _)| m.to_owned()))
+        }
+        _ => ApiError::Malformed(text),
+    }
 }
 
 /// Parses an optional JSON object body (invoke): empty means none; `application/json` with an
@@ -41,7 +53,7 @@ pub(crate) fn optional_object(
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(serde_json::Value::Object(m)) => Ok(Some(m)),
         Ok(_) => Err(ApiError::Malformed("the payload must be a JSON object".into())),
-        Err(e) => Err(ApiError::Malformed(e.to_string())),
+        Err(e) => Err(malformed(e)),
     }
 }
 

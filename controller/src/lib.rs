@@ -71,7 +71,7 @@ impl AppState {
 /// The router, for serving or for in-process tests with `oneshot`.
 pub fn app(state: AppState) -> Router {
     let ns = "/api/v1/namespaces/{ns}";
-    Router::new()
+    let routes = Router::new()
         .route("/ping", get(info::ping))
         .route("/", get(info::root))
         .route("/api/v1", get(info::api_v1))
@@ -98,8 +98,10 @@ pub fn app(state: AppState) -> Router {
         .route(&format!("{ns}/activations/{{id}}/result"), get(activations::result))
         .fallback(|| async { ApiError::RouteNotFound })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(envelope::envelope))
-        .with_state(state)
+        .with_state(state);
+    // Around the whole router rather than each route: the envelope then sees the answers the
+    // router itself makes (a 405 with its `Allow` header, an unknown route).
+    Router::new().fallback_service(tower::Layer::layer(&axum::middleware::from_fn(envelope::envelope), routes))
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes the requests

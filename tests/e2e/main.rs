@@ -12,5 +12,6 @@ mod errors;
 mod hostile;
 mod invoke;
 mod load;
+mod scenarios;
 mod sdk;
 mod server;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{Api, GUEST, free_port, gust_bin};
+use crate::{Api, Deployment, GUEST, free_port, gust_bin};
 
 /// Where the services are (the defaults of scripts/services/*).
 const CONSUL: &str = "http://127.0.0.1:8500";
@@ -65,6 +65,16 @@ impl Role {
     }
 }
 
+impl Deployment for Cluster {
+    fn api(&self) -> Api {
+        Cluster::api(self, 0)
+    }
+
+    fn store_args(&self) -> Vec<String> {
+        vec!["--config".into(), self.config_path().display().to_string()]
+    }
+}
+
 impl Drop for Role {
     fn drop(&mut self) {
         self.signal("-TERM");
@@ -105,12 +115,15 @@ impl Cluster {
         let prefix = format!("{name}_");
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let config = format!(
-            "[controller]\ncontrollers = {controllers}\ndata_dir = \"{data}/controller\"\n\n\
+            "[controller]\ncontrollers = {controllers}\ndata_dir = \"{data}/controller\"\n\
+             invocations_per_minute = {}\nconcurrent_invocations = {}\n\n\
              [invoker]\ndata_dir = \"{data}/invoker\"\nwasm_instances = 64\n{invoker_extra}\n\n\
              [couchdb]\nurl = \"{COUCHDB}\"\nprefix = \"{prefix}\"\n\n\
              [kafka]\nbrokers = \"{KAFKA}\"\n\n\
              [consul]\nurl = \"{CONSUL}\"\ncluster = \"{name}\"\nttl = \"2s\"\n\n\
              [[subjects]]\nnamespace = \"guest\"\nauth = \"{}:{}\"\n",
+            crate::THROTTLES.0,
+            crate::THROTTLES.1,
             GUEST.0,
             GUEST.1,
             data = dir.path().display(),
@@ -145,6 +158,11 @@ impl Cluster {
     /// A client of controller `i` with the guest key.
     pub fn api(&self, i: usize) -> Api {
         Api::new(&self.controllers[i].1, Some(GUEST))
+    }
+
+    /// Its configuration file.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("gust.toml")
     }
 
     async fn await_controller(&mut self, i: usize) {

@@ -92,6 +92,10 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
 
+/// The system throttles (invocations per minute, in flight) every test deployment runs with:
+/// high enough for the load tests; the throttle tests set a namespace's own limits.
+pub const THROTTLES: (u32, u32) = (1_000_000, 100_000);
+
 /// A running `gust standalone`, killed when dropped.
 #[derive(Debug)]
 pub struct Gust {
@@ -149,6 +153,8 @@ impl Gust {
             .args(["--port", &port.to_string(), "--data-dir"])
             .arg(&data)
             .args(["--wasm-instances", "64"])
+            .args(["--invocations-per-minute", &THROTTLES.0.to_string()])
+            .args(["--concurrent-invocations", &THROTTLES.1.to_string()])
             .args(&args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -360,6 +366,51 @@ impl Api {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// A running Gust, standalone or distributed, as the tests that must pass on both see it.
+pub trait Deployment: Sync {
+    /// A client of its API with the guest key.
+    fn api(&self) -> Api;
+    /// The `gust admin` flags that select its store (`--data-dir ...` or `--config ...`).
+    fn store_args(&self) -> Vec<String>;
+}
+
+impl Deployment for Gust {
+    fn api(&self) -> Api {
+        self.api.clone()
+    }
+
+    fn store_args(&self) -> Vec<String> {
+        vec!["--data-dir".into(), self.data.display().to_string()]
+    }
+}
+
+/// Runs `gust admin <args>` on `d`'s store: its standard output, or its error output when it
+/// fails.
+pub async fn admin(d: &dyn Deployment, args: &[&str]) -> Result<String, String> {
+    let out = tokio::process::Command::new(gust_bin())
+        .arg("admin")
+        .args(d.store_args())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run gust admin: {e}"));
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// A new subject of its own namespace `<prefix>-<random>` on `d`, created with `gust admin`:
+/// its namespace and a client with its key.
+pub async fn new_user(d: &dyn Deployment, prefix: &str) -> (String, Api) {
+    let ns = format!("{prefix}-{}", random_lower(8));
+    let key = admin(d, &["user", "create", &ns]).await.unwrap_or_else(|e| panic!("user create {ns}: {e}"));
+    let (uuid, secret) = key.trim().split_once(':').unwrap_or_else(|| panic!("not a UUID:KEY: {key:?}"));
+    (ns, d.api().with_auth(Some((uuid, secret))))
 }
 
 /// The value of annotation `key` of a record or action.

@@ -103,19 +103,21 @@ async fn each(st: &AppState, query: EntityQuery) -> ApiResult<Vec<Entity>> {
     }
 }
 
-/// Checks the package a binding would bind, as OpenWhisk does: one of another namespace
-/// must exist and be shared (else 403, saying nothing of its existence); it must be a
-/// package (409), and not a binding itself (400).
-async fn check_bound(st: &AppState, c: &Identity, fqn: &FullyQualifiedName, b: &Binding) -> ApiResult<()> {
+/// The right to bind `b` (checked first): a package of another namespace must exist and be
+/// shared, else 403 (which says nothing of its existence).
+async fn may_bind(st: &AppState, c: &Identity, b: &Binding) -> ApiResult<Option<Entity>> {
+    let found = st.0.services.entities.get(&b.doc_id()).await?.map(|v| v.doc);
+    if !entitle::owns(c, &b.namespace) && !matches!(&found, Some(Entity::Package(p)) if p.meta.publish) {
+        return Err(ApiError::Forbidden(b.doc_id()));
+    }
+    Ok(found)
+}
+
+/// What a binding binds must be another package (422 for itself) that exists (400), is a
+/// package (409) and is not a binding (400).
+fn check_bound(fqn: &FullyQualifiedName, b: &Binding, found: Option<Entity>) -> ApiResult<()> {
     if b.doc_id() == fqn.doc_id() {
         return Err(PackageError::Circular(fqn.name.clone()).into());
-    }
-    let found = st.0.services.entities.get(&b.doc_id()).await?.map(|v| v.doc);
-    if !entitle::owns(c, &b.namespace) {
-        let shared = matches!(&found, Some(Entity::Package(p)) if p.meta.publish);
-        if !shared {
-            return Err(ApiError::Forbidden(b.doc_id()));
-        }
     }
     match found {
         None => Err(PackageError::BindingMissing.into()),
@@ -140,16 +142,21 @@ pub(crate) async fn put(
     let put: PackagePut = extract::json_body(&headers, &body)?;
     entities::check_params_size(put.parameters.as_ref(), put.annotations.as_ref(), st.0.config.parameters_max)?;
     entitle::check(&c, Privilege::Write, fqn.namespace(), None, || fqn.doc_id())?;
+    // OpenWhisk's order: the right to bind, the existing document, then what is bound.
     let binding = put.resolved_binding(&c.namespace)?;
-    if let Some(b) = &binding {
-        check_bound(&st, &c, &fqn, b).await?;
-    }
+    let bound = match &binding {
+        Some(b) => Some(may_bind(&st, &c, b).await?),
+        None => None,
+    };
     let existing = entities::existing(&st, &fqn.doc_id(), as_package).await?;
     entities::may_overwrite(existing.is_some(), overwrite)?;
     let package = match &existing {
-        None => put.create(&fqn, binding, now_ms()),
-        Some((old, _)) => put.update(old, binding, now_ms())?,
+        None => put.create(&fqn, binding.clone(), now_ms()),
+        Some((old, _)) => put.update(old, binding.clone(), now_ms())?,
     };
+    if let (Some(b), Some(found)) = (&binding, bound) {
+        check_bound(&fqn, b, found)?;
+    }
     let entity = Entity::Package(package);
     entities::write(&st, &entity, existing.as_ref().map(|(_, rev)| rev)).await?;
     tracing::info!(package = %fqn, "Package written.");
