@@ -527,7 +527,9 @@ fn packages_are_created_bound_listed_read_and_deleted() {
     let s = Server::start();
     let out = s.gust(&["package", "create", "tools", "-p", "greeting", "hi", "-a", "description", "Handy tools"]).ok();
     assert_eq!(out.stdout, "ok: created package tools\n");
-    s.gust(&["package", "create", "tools"]).fails_with("Unable to create package 'tools'");
+    s.gust(&["package", "create", "tools"])
+        .fails_with("Unable to create package 'tools'")
+        .fails_with("resource already exists");
 
     let out = s.gust(&["package", "get", "tools"]).ok();
     assert_eq!(out.stdout.lines().next(), Some("ok: got package tools"));

@@ -2,9 +2,10 @@
 //! the end-to-end tests.
 //!
 //! Every method answers the server's JSON as it came (`serde_json::Value`) or a
-//! [`ClientError`]; nothing is printed. Names may be `name`, `pkg/name`, or fully qualified
-//! (`/ns/name`, `/ns/pkg/name`); plain names are addressed in the settings' namespace, `_` (the
-//! credential's own) unless the settings name one.
+//! [`ClientError`]; nothing is printed. Action names may be `name`, `pkg/name`, or fully
+//! qualified (`/ns/name`, `/ns/pkg/name`); packages, triggers and rules do not nest (`name` or
+//! `/ns/name`). Plain names are addressed in the settings' namespace, `_` (the credential's
+//! own) unless the settings name one; so are lists, unless they are given a namespace.
 
 mod actions;
 mod activations;

@@ -60,6 +60,10 @@ pub enum ClientCommand {
     #[command(subcommand)]
     Namespace(NamespaceCommand),
     /// List the entities of a namespace: its packages, actions, triggers and rules.
+    ///
+    /// Like `wsk list`: "Entities in namespace: NS", then each collection's name and one
+    /// line per entity (up to 200 of each). With --json: {"packages": [...], "actions": [...],
+    /// "triggers": [...], "rules": [...]}, each rule with the status its GET answers.
     List(EntitiesArgs),
 }
 

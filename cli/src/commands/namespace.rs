@@ -13,6 +13,10 @@ pub enum NamespaceCommand {
     /// List the namespaces the credential acts in.
     List,
     /// List the entities of a namespace: its packages, actions, triggers and rules.
+    ///
+    /// The same as `gust list`: "Entities in namespace: NS", then each collection's name and
+    /// one line per entity (up to 200 of each). With --json: {"packages": [...], "actions":
+    /// [...], "triggers": [...], "rules": [...]}, each rule with the status its GET answers.
     Get(EntitiesArgs),
 }
 
