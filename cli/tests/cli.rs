@@ -216,6 +216,33 @@ fn ok_module() -> Vec<u8> {
     wasi_command(r#"{"ok":true}"#, "hello from wat\n", "")
 }
 
+/// A WASI command that copies stdin (the parameters) to stdout: its result is its parameters.
+fn echo_module() -> Vec<u8> {
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 2)
+      (func (export "_start")
+        (local $total i32)
+        (block $done
+          (loop $more
+            (i32.store (i32.const 0) (i32.add (i32.const 1024) (local.get $total)))
+            (i32.store (i32.const 4) (i32.sub (i32.const 64000) (local.get $total)))
+            (br_if $done (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16)))
+            (br_if $done (i32.eqz (i32.load (i32.const 16))))
+            (local.set $total (i32.add (local.get $total) (i32.load (i32.const 16))))
+            (br $more)))
+        (i32.store (i32.const 0) (i32.const 1024))
+        (i32.store (i32.const 4) (local.get $total))
+        (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))))"#;
+    wat::parse_str(wat).unwrap()
+}
+
+/// A line of a `wsk`-style list: the name padded to 70 columns, then the rest.
+fn list_line(name: &str, rest: &str) -> String {
+    format!("{name:<70} {rest}")
+}
+
 /// The activation id at the end of an `ok: invoked ... with id ID` line.
 fn invoked_id(out: &Out) -> String {
     let first = out.stdout.lines().next().unwrap_or_default();
@@ -447,6 +474,180 @@ fn settings_come_from_flags_the_environment_and_the_props_file() {
 }
 
 #[test]
+fn actions_in_a_namespace_are_listed_by_namespace_argument() {
+    let s = Server::start();
+    let file = s.module("x", &ok_module());
+    s.gust(&["action", "create", "x", file.to_str().unwrap()]).ok();
+    for target in ["/guest", "/_", "/guest/"] {
+        let listed = rows(&s.gust(&["action", "list", target]).ok());
+        assert_eq!(listed.len(), 1, "{target}: {listed:?}");
+        assert!(listed[0].starts_with("/guest/x "), "{listed:?}");
+    }
+    // Another namespace's actions are not the caller's to list.
+    s.gust(&["action", "list", "/whisk.system"])
+        .fails_with("Unable to obtain the list of actions for namespace 'whisk.system': ");
+}
+
+#[test]
+fn an_action_sees_its_parameters_over_its_defaults() {
+    let s = Server::start();
+    let echo = s.module("echo", &echo_module());
+    s.gust(&["action", "create", "echo", echo.to_str().unwrap(), "-p", "greeting", "hi"]).ok();
+    let result = |args: &[&str]| {
+        let out = s.gust(&[&["action", "invoke", "echo", "--result"], args].concat()).ok();
+        serde_json::from_str::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(result(&["-p", "name", "Ada"]), json!({"greeting": "hi", "name": "Ada"}));
+    assert_eq!(result(&["-p", "greeting", "yo", "-p", "n", "3"]), json!({"greeting": "yo", "n": 3}));
+}
+
+#[test]
+fn package_arguments_are_checked_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens there: a request would fail with "is `gust standalone` running?".
+    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let vars = [("GUST_APIHOST", nobody.as_str())];
+    let gust = |args: &[&str]| run_gust(dir.path(), args, &vars);
+    gust(&["package", "get", "a/b"]).fails_with("'a/b' is not a valid package name");
+    gust(&["package", "create", "/guest"]).fails_with("is not a valid package name");
+    gust(&["package", "bind", "/whisk.system/utils/split", "b"]).fails_with("is not a valid package name");
+    gust(&["package", "list", "/guest/pkg"]).fails_with("'/guest/pkg' is not a valid namespace");
+    gust(&["list", "/guest/pkg"]).fails_with("is not a valid namespace");
+    gust(&["action", "list", "pkg/x"]).fails_with("'pkg/x' is not a valid package name");
+    gust(&["package", "create", "p", "--shared", "maybe"]).fails_with("invalid value 'maybe' for '--shared <yes|no>'");
+    gust(&["package", "bind", "only-one"]).fails_with("BINDING");
+    gust(&["package", "list"]).fails_with("is `gust standalone` running?");
+}
+
+// The tests below need the server's packages (§4.3 of OpenWhisk's API), triggers and rules
+// lists; they are written to OpenWhisk's contract.
+
+#[test]
+fn packages_are_created_bound_listed_read_and_deleted() {
+    let s = Server::start();
+    let out = s.gust(&["package", "create", "tools", "-p", "greeting", "hi", "-a", "description", "Handy tools"]).ok();
+    assert_eq!(out.stdout, "ok: created package tools\n");
+    s.gust(&["package", "create", "tools"])
+        .fails_with("Unable to create package 'tools'")
+        .fails_with("resource already exists");
+
+    let out = s.gust(&["package", "get", "tools"]).ok();
+    assert_eq!(out.stdout.lines().next(), Some("ok: got package tools"));
+    let pkg = out.json_after_first_line();
+    assert_eq!((&pkg["namespace"], &pkg["name"], &pkg["version"]), (&json!("guest"), &json!("tools"), &json!("0.0.1")));
+    assert_eq!((&pkg["binding"], &pkg["publish"], &pkg["actions"]), (&json!({}), &json!(false), &json!([])));
+    assert_eq!(pkg["parameters"], json!([{"key": "greeting", "value": "hi"}]));
+    assert!(pkg["annotations"].as_array().unwrap().contains(&json!({"key": "description", "value": "Handy tools"})));
+
+    // An update changes what its flags name and keeps the rest.
+    assert_eq!(s.gust(&["package", "update", "tools", "--shared", "yes"]).ok().stdout, "ok: updated package tools\n");
+    let pkg = s.json(&["package", "get", "tools"]);
+    assert_eq!((&pkg["publish"], &pkg["version"]), (&json!(true), &json!("0.0.2")));
+    assert_eq!(pkg["parameters"], json!([{"key": "greeting", "value": "hi"}]));
+
+    // An action in the package sees the package's parameters under its own.
+    let echo = s.module("echo", &echo_module());
+    let echo = echo.to_str().unwrap();
+    let described = r#"[{"name": "greeting"}, {"name": "name"}]"#;
+    let out = s
+        .gust(&["action", "create", "tools/echo", echo, "-a", "description", "Echoes", "-a", "parameters", described])
+        .ok();
+    assert_eq!(out.stdout, "ok: created action tools/echo\n");
+    let out = s.gust(&["action", "invoke", "tools/echo", "-p", "name", "Ada", "--result"]).ok();
+    assert_eq!(serde_json::from_str::<Value>(&out.stdout).unwrap(), json!({"greeting": "hi", "name": "Ada"}));
+    let listed = rows(&s.gust(&["action", "list", "tools"]).ok());
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].split_whitespace().collect::<Vec<_>>(), ["/guest/tools/echo", "wasm:wasip1", "0.0.1"]);
+    assert_eq!(s.json(&["action", "list", "/guest/tools"]).as_array().map(Vec::len), Some(1));
+    assert_eq!(s.json(&["package", "get", "tools"])["actions"][0]["name"], "echo");
+
+    // A binding: its own parameters over the package's, the package's actions.
+    let out = s.gust(&["package", "bind", "/guest/tools", "mine", "-p", "greeting", "hello"]).ok();
+    assert_eq!(out.stdout, "ok: created binding mine\n");
+    let binding = s.json(&["package", "get", "mine"]);
+    assert_eq!(
+        (&binding["name"], &binding["binding"]),
+        (&json!("mine"), &json!({"namespace": "guest", "name": "tools"}))
+    );
+    assert_eq!(binding["parameters"], json!([{"key": "greeting", "value": "hello"}]));
+    let out = s.gust(&["action", "invoke", "mine/echo", "-p", "name", "Bo", "-r"]).ok();
+    assert_eq!(serde_json::from_str::<Value>(&out.stdout).unwrap(), json!({"greeting": "hello", "name": "Bo"}));
+    assert_eq!(rows(&s.gust(&["action", "list", "mine"]).ok()).len(), 1);
+    s.gust(&["package", "bind", "missing", "other"])
+        .fails_with("Binding creation failed: Binding references a package that does not exist.");
+
+    // The list: `packages`, then one line per package, bindings marked.
+    let out = s.gust(&["package", "list", "--name-sort"]).ok();
+    let expected =
+        ["packages".to_owned(), list_line("/guest/mine", "private binding"), list_line("/guest/tools", "shared")];
+    assert_eq!(out.stdout, expected.join("\n") + "\n");
+    let listed = s.json(&["package", "list"]);
+    let by_name = |n: &str| listed.as_array().unwrap().iter().find(|p| p["name"] == n).cloned().unwrap();
+    assert_eq!(by_name("tools")["binding"], json!(false));
+    assert_eq!(by_name("mine")["binding"], json!({"namespace": "guest", "name": "tools"}));
+    assert_eq!(rows(&s.gust(&["package", "list", "--limit", "1"]).ok()).len(), 1);
+    assert_eq!(rows(&s.gust(&["package", "list", "/guest", "--skip", "1"]).ok()).len(), 1);
+
+    let out = s.gust(&["package", "get", "tools", "--summary"]).ok();
+    let summary = [
+        "package /guest/tools: Handy tools",
+        "   (parameters: *greeting)",
+        " action /guest/tools/echo: Echoes",
+        "   (parameters: greeting, name)",
+    ];
+    assert_eq!(out.stdout, summary.join("\n") + "\n");
+    let out = s.gust(&["package", "get", "mine", "-s"]).ok();
+    assert!(out.stdout.starts_with("package /guest/mine: Returns a result based on parameter greeting\n"), "{out:?}");
+
+    // A package with actions is not deleted; a binding always is.
+    s.gust(&["package", "delete", "tools"]).fails_with("Unable to delete package 'tools': Package not empty");
+    assert_eq!(s.gust(&["package", "delete", "mine"]).ok().stdout, "ok: deleted package mine\n");
+    s.gust(&["action", "delete", "tools/echo"]).ok();
+    assert_eq!(s.json(&["package", "delete", "/guest/tools"])["name"], "tools");
+    s.gust(&["package", "get", "tools"])
+        .fails_with("Unable to get package 'tools': The requested resource does not exist.");
+    assert_eq!(s.gust(&["package", "list"]).ok().stdout, "packages\n");
+}
+
+#[test]
+fn namespace_get_and_list_show_every_collection() {
+    let s = Server::start();
+    let empty = "Entities in namespace: default\npackages\nactions\ntriggers\nrules\n";
+    assert_eq!(s.gust(&["list"]).ok().stdout, empty);
+    assert_eq!(s.gust(&["namespace", "get"]).ok().stdout, empty);
+    assert_eq!(s.gust(&["list", "/guest"]).ok().stdout, empty.replace("default", "guest"));
+    assert_eq!(s.json(&["list"]), json!({"packages": [], "actions": [], "triggers": [], "rules": []}));
+
+    let file = s.module("x", &ok_module());
+    let file = file.to_str().unwrap();
+    s.gust(&["action", "create", "x", file]).ok();
+    s.gust(&["package", "create", "p"]).ok();
+    s.gust(&["action", "create", "p/y", file]).ok();
+    let expected = [
+        "Entities in namespace: default".to_owned(),
+        "packages".to_owned(),
+        list_line("/guest/p", "private"),
+        "actions".to_owned(),
+        list_line("/guest/x", "private wasm:wasip1"),
+        list_line("/guest/p/y", "private wasm:wasip1"),
+        "triggers".to_owned(),
+        "rules".to_owned(),
+    ];
+    assert_eq!(s.gust(&["list", "--name-sort"]).ok().stdout, expected.join("\n") + "\n");
+    let unsorted = s.gust(&["namespace", "get"]).ok().stdout;
+    let mut lines: Vec<&str> = unsorted.lines().collect();
+    let mut want: Vec<&str> = expected.iter().map(String::as_str).collect();
+    lines.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(lines, want, "{unsorted}");
+    let all = s.json(&["list"]);
+    assert_eq!((all["actions"].as_array().map(Vec::len), all["packages"][0]["name"].clone()), (Some(2), json!("p")));
+
+    s.gust(&["list", "/whisk.system"])
+        .fails_with("Unable to obtain the list of entities for namespace 'whisk.system': ");
+}
+
+#[test]
 fn every_command_has_help() {
     let dir = tempfile::tempdir().unwrap();
     for args in [
@@ -456,6 +657,13 @@ fn every_command_has_help() {
         &["action", "invoke", "--help"],
         &["activation", "logs", "--help"],
         &["namespace", "list", "--help"],
+        &["namespace", "get", "--help"],
+        &["list", "--help"],
+        &["package", "--help"],
+        &["package", "create", "--help"],
+        &["package", "bind", "--help"],
+        &["package", "get", "--help"],
+        &["package", "list", "--help"],
         &["standalone", "--help"],
     ] {
         let out = run_gust(dir.path(), args, &[]).ok();
@@ -464,5 +672,10 @@ fn every_command_has_help() {
     let create = run_gust(dir.path(), &["action", "create", "--help"], &[]).ok().stdout;
     for flag in ["--kind", "--param <KEY> <VALUE>", "--param-file", "--annotation", "--timeout", "--memory", "--main"] {
         assert!(create.contains(flag), "{flag} in {create}");
+    }
+    let package = run_gust(dir.path(), &["package", "update", "--help"], &[]).ok().stdout;
+    for flag in ["--param <KEY> <VALUE>", "--param-file", "--annotation <KEY> <VALUE>", "--annotation-file", "--shared"]
+    {
+        assert!(package.contains(flag), "{flag} in {package}");
     }
 }

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::path::entity_path;
+use super::path::{NameKind, entity_path, qualified_path};
 use super::{Client, ClientError};
 
 impl Client {
@@ -29,12 +29,36 @@ impl Client {
     /// `GET .../actions?skip=..&limit=..`: action summaries, newest first. `limit` `None` is the
     /// server's default (30); `Some(0)` its maximum (200).
     pub async fn list_actions(&self, skip: u32, limit: Option<u32>) -> Result<Value, ClientError> {
-        let mut rb = self.request(Method::GET, &format!("/namespaces/{}/actions", self.namespace));
-        rb = rb.query(&[("skip", skip)]);
-        if let Some(limit) = limit {
-            rb = rb.query(&[("limit", limit)]);
-        }
-        self.json(rb).await
+        self.list_actions_in(None, skip, limit).await
+    }
+
+    /// `GET /namespaces/{namespace}/actions?skip=..&limit=..`: the action summaries of
+    /// `namespace` (`ns` or `/ns`; `None` for the settings' namespace), newest first, those in
+    /// its packages included.
+    pub async fn list_actions_in(
+        &self,
+        namespace: Option<&str>,
+        skip: u32,
+        limit: Option<u32>,
+    ) -> Result<Value, ClientError> {
+        self.list_page(&format!("{}/actions", self.namespace_path(namespace)?), skip, limit).await
+    }
+
+    /// `GET .../actions/{package}/?skip=..&limit=..` (with the trailing slash): the action
+    /// summaries of package (or binding) `package`, `PKG` or `/NS/PKG`.
+    pub async fn list_package_actions(
+        &self,
+        package: &str,
+        skip: u32,
+        limit: Option<u32>,
+    ) -> Result<Value, ClientError> {
+        self.list_page(&self.package_actions_path(package)?, skip, limit).await
+    }
+
+    /// `/namespaces/<ns>/actions/<package>/`.
+    fn package_actions_path(&self, package: &str) -> Result<String, ClientError> {
+        let p = qualified_path(&self.namespace, package, NameKind::TopLevel("package"))?;
+        Ok(format!("/namespaces/{}/actions/{}/", p.namespace, p.rest))
     }
 
     /// `DELETE .../actions/{name}`: answers the deleted action.
@@ -54,5 +78,13 @@ mod tests {
         assert_eq!(c.action_path("say hi").unwrap(), "/namespaces/_/actions/say%20hi");
         assert_eq!(c.action_path("/guest/pkg/a").unwrap(), "/namespaces/guest/actions/pkg/a");
         assert!(c.action_path("").is_err());
+    }
+
+    #[test]
+    fn package_listings_end_with_a_slash() {
+        let c = Client::new(&Settings::new("localhost", "u:k")).unwrap();
+        assert_eq!(c.package_actions_path("utils").unwrap(), "/namespaces/_/actions/utils/");
+        assert_eq!(c.package_actions_path("/whisk.system/utils").unwrap(), "/namespaces/whisk.system/actions/utils/");
+        assert!(c.package_actions_path("utils/echo").is_err());
     }
 }

@@ -2,16 +2,21 @@
 //! the end-to-end tests.
 //!
 //! Every method answers the server's JSON as it came (`serde_json::Value`) or a
-//! [`ClientError`]; nothing is printed. Names may be `name`, `pkg/name`, or fully qualified
-//! (`/ns/name`, `/ns/pkg/name`); plain names are addressed in the settings' namespace, `_` (the
-//! credential's own) unless the settings name one.
+//! [`ClientError`]; nothing is printed. Action names may be `name`, `pkg/name`, or fully
+//! qualified (`/ns/name`, `/ns/pkg/name`); packages, triggers and rules do not nest (`name` or
+//! `/ns/name`). Plain names are addressed in the settings' namespace, `_` (the credential's
+//! own) unless the settings name one; so are lists, unless they are given a namespace.
 
 mod actions;
 mod activations;
+mod collections;
 mod error;
 mod invocation;
 mod namespaces;
+mod packages;
 mod path;
+mod rules;
+mod triggers;
 
 use std::time::Duration;
 
@@ -42,6 +47,8 @@ pub struct Client {
     key: String,
     /// The namespace segment plain names are addressed in (escaped).
     namespace: String,
+    /// The same namespace as written (`_` unless the settings name one), for request bodies.
+    namespace_name: String,
 }
 
 impl std::fmt::Debug for Client {
@@ -82,8 +89,9 @@ impl Client {
             .tcp_nodelay(true)
             .build()
             .map_err(|e| ClientError::Settings(format!("cannot set up the HTTP client: {e}")))?;
-        let namespace = settings.namespace.as_deref().map_or_else(|| "_".to_owned(), escape_segment);
-        Ok(Client { http, apihost, base, user: user.to_owned(), key: key.to_owned(), namespace })
+        let namespace_name = settings.namespace.clone().unwrap_or_else(|| "_".to_owned());
+        let namespace = escape_segment(&namespace_name);
+        Ok(Client { http, apihost, base, user: user.to_owned(), key: key.to_owned(), namespace, namespace_name })
     }
 
     /// The API host this client talks to (scheme, host and port).

@@ -31,31 +31,105 @@ pub(crate) struct EntityPath {
     pub(crate) rest: String,
 }
 
-/// Splits a name as users write it: `name`, `pkg/name` (in `default_ns`), or fully qualified
-/// `/ns/name` and `/ns/pkg/name`.
-pub(crate) fn entity_path(default_ns: &str, name: &str) -> Result<EntityPath, ClientError> {
-    let invalid = |why: &str| ClientError::InvalidArgument(format!("'{name}' is not a valid entity name: {why}"));
-    let (namespace, parts): (&str, Vec<&str>) = match name.strip_prefix('/') {
+/// A name as users write it, split but not escaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NameParts<'a> {
+    /// The namespace of a fully qualified name (`/ns/...`); `None` for a relative name.
+    pub(crate) namespace: Option<&'a str>,
+    /// The package and the name, or only the name.
+    pub(crate) parts: Vec<&'a str>,
+}
+
+/// What kind of name [`split_name`] reads, for its limit and its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameKind {
+    /// An action: `name`, `pkg/name`, `/ns/name`, `/ns/pkg/name`.
+    Entity,
+    /// A package, trigger or rule (they do not nest): `name`, `/ns/name`.
+    TopLevel(&'static str),
+}
+
+impl NameKind {
+    fn max_parts(self) -> usize {
+        match self {
+            NameKind::Entity => 2,
+            NameKind::TopLevel(_) => 1,
+        }
+    }
+
+    fn invalid(self, name: &str, why: &str) -> ClientError {
+        let what = match self {
+            NameKind::Entity => "entity",
+            NameKind::TopLevel(what) => what,
+        };
+        ClientError::InvalidArgument(format!("'{name}' is not a valid {what} name: {why}"))
+    }
+
+    fn usage(self) -> &'static str {
+        match self {
+            NameKind::Entity => "use NAME, PACKAGE/NAME, /NAMESPACE/NAME or /NAMESPACE/PACKAGE/NAME",
+            NameKind::TopLevel(_) => "use NAME or /NAMESPACE/NAME (these do not live in packages)",
+        }
+    }
+}
+
+/// Splits a name as users write it: relative (`name`, or `pkg/name` for an entity) or fully
+/// qualified (`/ns/name`, `/ns/pkg/name`); every part must be non-blank and at most 256 long.
+pub(crate) fn split_name(name: &str, kind: NameKind) -> Result<NameParts<'_>, ClientError> {
+    let (namespace, parts): (Option<&str>, Vec<&str>) = match name.strip_prefix('/') {
         Some(qualified) => {
             let mut parts = qualified.split('/');
             let ns = parts.next().unwrap_or_default();
-            (ns, parts.collect())
+            (Some(ns), parts.collect())
         }
-        None => (default_ns, name.split('/').collect()),
+        None => (None, name.split('/').collect()),
     };
-    if parts.is_empty() || parts.len() > 2 {
-        return Err(invalid("use NAME, PACKAGE/NAME, /NAMESPACE/NAME or /NAMESPACE/PACKAGE/NAME"));
+    if parts.is_empty() || parts.len() > kind.max_parts() {
+        return Err(kind.invalid(name, kind.usage()));
     }
-    for segment in std::iter::once(namespace).chain(parts.iter().copied()) {
-        if segment.trim().is_empty() {
-            return Err(invalid("a part of it is empty"));
-        }
-        if segment.len() > MAX_SEGMENT {
-            return Err(invalid(&format!("a part of it is longer than {MAX_SEGMENT} characters")));
-        }
+    for segment in namespace.into_iter().chain(parts.iter().copied()) {
+        check_segment(segment).map_err(|why| kind.invalid(name, &why))?;
     }
-    let rest = parts.iter().map(|p| escape_segment(p)).collect::<Vec<_>>().join("/");
-    Ok(EntityPath { namespace: escape_segment(namespace), rest })
+    Ok(NameParts { namespace, parts })
+}
+
+/// Why `segment` cannot be a part of a name, if it cannot.
+fn check_segment(segment: &str) -> Result<(), String> {
+    if segment.trim().is_empty() {
+        return Err("a part of it is empty".into());
+    }
+    if segment.len() > MAX_SEGMENT {
+        return Err(format!("a part of it is longer than {MAX_SEGMENT} characters"));
+    }
+    Ok(())
+}
+
+/// Splits a name as users write it: `name`, `pkg/name` (in `default_ns`), or fully qualified
+/// `/ns/name` and `/ns/pkg/name`.
+pub(crate) fn entity_path(default_ns: &str, name: &str) -> Result<EntityPath, ClientError> {
+    qualified_path(default_ns, name, NameKind::Entity)
+}
+
+/// Like [`entity_path`], for any [`NameKind`].
+pub(crate) fn qualified_path(default_ns: &str, name: &str, kind: NameKind) -> Result<EntityPath, ClientError> {
+    let split = split_name(name, kind)?;
+    let rest = split.parts.iter().map(|p| escape_segment(p)).collect::<Vec<_>>().join("/");
+    let namespace = split.namespace.map_or_else(|| default_ns.to_owned(), escape_segment);
+    Ok(EntityPath { namespace, rest })
+}
+
+/// The escaped namespace segment for a namespace argument: `ns` or `/ns` (a trailing slash is
+/// allowed), or `default_ns` (already escaped) when there is none.
+pub(crate) fn namespace_segment(default_ns: &str, namespace: Option<&str>) -> Result<String, ClientError> {
+    let Some(given) = namespace else { return Ok(default_ns.to_owned()) };
+    let bare = given.strip_prefix('/').unwrap_or(given);
+    let bare = bare.strip_suffix('/').unwrap_or(bare);
+    let invalid = |why: &str| ClientError::InvalidArgument(format!("'{given}' is not a valid namespace: {why}"));
+    if bare.contains('/') {
+        return Err(invalid("use /NAMESPACE (an entity name has no place here)"));
+    }
+    check_segment(bare).map_err(|why| invalid(&why))?;
+    Ok(escape_segment(bare))
 }
 
 #[cfg(test)]
@@ -92,5 +166,38 @@ mod tests {
             assert!(matches!(entity_path("_", bad), Err(ClientError::InvalidArgument(_))), "{bad:?}");
         }
         assert!(entity_path("_", &"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn top_level_names_have_one_part() {
+        let kind = NameKind::TopLevel("package");
+        let p = qualified_path("_", "/whisk.system/utils", kind).unwrap();
+        assert_eq!((p.namespace.as_str(), p.rest.as_str()), ("whisk.system", "utils"));
+        assert_eq!(qualified_path("my%20ns", "my pkg", kind).unwrap().rest, "my%20pkg");
+        let err = qualified_path("_", "pkg/a", kind).unwrap_err().to_string();
+        assert!(err.starts_with("'pkg/a' is not a valid package name: "), "{err}");
+        for bad in ["", "/ns", "/ns/", "/ns/a/b", " "] {
+            assert!(qualified_path("_", bad, kind).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn split_names_keep_their_parts_unescaped() {
+        let split = split_name("/whisk.system/my utils", NameKind::TopLevel("package")).unwrap();
+        assert_eq!(split, NameParts { namespace: Some("whisk.system"), parts: vec!["my utils"] });
+        let split = split_name("pkg/a", NameKind::Entity).unwrap();
+        assert_eq!(split, NameParts { namespace: None, parts: vec!["pkg", "a"] });
+    }
+
+    #[test]
+    fn namespace_arguments_may_have_slashes_around_them() {
+        assert_eq!(namespace_segment("_", None).unwrap(), "_");
+        for given in ["guest", "/guest", "/guest/"] {
+            assert_eq!(namespace_segment("_", Some(given)).unwrap(), "guest", "{given}");
+        }
+        assert_eq!(namespace_segment("_", Some("/my team")).unwrap(), "my%20team");
+        for bad in ["/guest/pkg", "", "/", "//"] {
+            assert!(matches!(namespace_segment("_", Some(bad)), Err(ClientError::InvalidArgument(_))), "{bad:?}");
+        }
     }
 }

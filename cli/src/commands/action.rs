@@ -22,7 +22,7 @@ pub enum ActionCommand {
     Invoke(InvokeArgs),
     /// Show an action (without its code unless --code).
     Get(GetArgs),
-    /// List actions, newest first.
+    /// List actions, newest first: those of a namespace (its packages' too) or of one package.
     List(ListArgs),
     /// Delete an action.
     Delete(DeleteArgs),
@@ -145,9 +145,13 @@ pub struct GetArgs {
     pub code: bool,
 }
 
-/// `gust action list [--limit N] [--skip N]`.
+/// `gust action list [NAMESPACE | PACKAGE] [--limit N] [--skip N]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListArgs {
+    /// Whose actions: /NAMESPACE, or a package (or binding) PACKAGE or /NAMESPACE/PACKAGE
+    /// [default: the credential's namespace].
+    #[arg(value_name = "NAMESPACE | PACKAGE")]
+    pub target: Option<String>,
     /// How many actions to list (0 for the server's maximum, 200) [server default: 30].
     #[arg(short = 'l', long, value_name = "N")]
     pub limit: Option<u32>,
@@ -200,8 +204,39 @@ async fn get(ctx: &Ctx, a: &GetArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `gust action list` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListScope<'a> {
+    /// The actions of a namespace (`None`: the settings' one).
+    Namespace(Option<&'a str>),
+    /// The actions of a package: `PACKAGE` or `/NAMESPACE/PACKAGE`.
+    Package(&'a str),
+}
+
+impl<'a> ListScope<'a> {
+    /// `/ns` (or `/ns/`) is a namespace, anything else names a package, as `wsk` reads it.
+    fn of(target: Option<&'a str>) -> ListScope<'a> {
+        match target {
+            None => ListScope::Namespace(None),
+            Some(t) if t.strip_prefix('/').is_some_and(|rest| !rest.trim_end_matches('/').contains('/')) => {
+                ListScope::Namespace(Some(t))
+            }
+            Some(t) => ListScope::Package(t),
+        }
+    }
+}
+
 async fn list(ctx: &Ctx, a: &ListArgs) -> anyhow::Result<()> {
-    let actions = ctx.client.list_actions(a.skip, a.limit).await.context("Unable to list actions")?;
+    let actions = match ListScope::of(a.target.as_deref()) {
+        ListScope::Namespace(ns) => ctx.client.list_actions_in(ns, a.skip, a.limit).await.with_context(|| {
+            format!("Unable to obtain the list of actions for namespace '{}'", ctx.shown_namespace(ns))
+        })?,
+        ListScope::Package(p) => ctx
+            .client
+            .list_package_actions(p, a.skip, a.limit)
+            .await
+            .with_context(|| format!("Unable to obtain the list of actions of package '{p}'"))?,
+    };
     if ctx.json {
         output::json(&actions);
     } else {
@@ -289,6 +324,15 @@ mod tests {
         std::fs::write(&file, b"\0asm").unwrap();
         let body = ActionSpec::default().body(Some(&file)).unwrap();
         assert_eq!(body, json!({"exec": {"kind": "wasm:wasip1", "code": "AGFzbQ==", "binary": true}}));
+    }
+
+    #[test]
+    fn list_targets_are_namespaces_or_packages() {
+        assert_eq!(ListScope::of(None), ListScope::Namespace(None));
+        assert_eq!(ListScope::of(Some("/guest")), ListScope::Namespace(Some("/guest")));
+        assert_eq!(ListScope::of(Some("/guest/")), ListScope::Namespace(Some("/guest/")));
+        assert_eq!(ListScope::of(Some("utils")), ListScope::Package("utils"));
+        assert_eq!(ListScope::of(Some("/whisk.system/utils")), ListScope::Package("/whisk.system/utils"));
     }
 
     #[test]

@@ -1,19 +1,24 @@
 //! The `wsk`-shaped client commands: `gust action ...`, `gust activation ...`,
-//! `gust namespace ...`. Readable output by default; `--json` prints the server's JSON.
+//! `gust package ...`, `gust namespace ...` and `gust list`. Readable output by default;
+//! `--json` prints the server's JSON.
 
 mod action;
 mod activation;
 mod exec;
 mod invoke;
+mod listing;
 mod localtime;
 mod namespace;
 mod output;
+mod package;
 mod params;
+mod summary;
 
 pub use action::{ActionCommand, ActionSpec, CreateArgs, DeleteArgs, GetArgs, ListArgs, UpdateArgs};
 pub use activation::{ActivationCommand, ActivationListArgs, LogsArgs, Which};
 pub use invoke::InvokeArgs;
-pub use namespace::NamespaceCommand;
+pub use namespace::{EntitiesArgs, NamespaceCommand};
+pub use package::{BindArgs, PackageArgs, PackageCommand, PackageDeleteArgs, PackageGetArgs, PackageListArgs, Shared};
 pub use params::{AnnotationArgs, ParamArgs};
 
 use crate::client::Client;
@@ -48,9 +53,18 @@ pub enum ClientCommand {
     /// List activations and read their records, logs and results.
     #[command(subcommand)]
     Activation(ActivationCommand),
-    /// List the namespaces of the credential.
+    /// Create, update, bind, get, list and delete packages.
+    #[command(subcommand)]
+    Package(PackageCommand),
+    /// List the namespaces of the credential, or the entities of one.
     #[command(subcommand)]
     Namespace(NamespaceCommand),
+    /// List the entities of a namespace: its packages, actions, triggers and rules.
+    ///
+    /// Like `wsk list`: "Entities in namespace: NS", then each collection's name and one
+    /// line per entity (up to 200 of each). With --json: {"packages": [...], "actions": [...],
+    /// "triggers": [...], "rules": [...]}, each rule with the status its GET answers.
+    List(EntitiesArgs),
 }
 
 /// What every command works with.
@@ -69,6 +83,13 @@ impl Ctx {
     pub(crate) fn qualified(&self, name: &str) -> String {
         if name.starts_with('/') { name.to_owned() } else { format!("/{}/{name}", self.namespace) }
     }
+
+    /// A namespace as `wsk` names it in messages: the argument (`ns` or `/ns`) or the settings'
+    /// namespace, with `_` (the credential's own) shown as `default`.
+    pub(crate) fn shown_namespace(&self, namespace: Option<&str>) -> String {
+        let ns = namespace.map_or(self.namespace.as_str(), |n| n.trim_matches('/'));
+        if ns == "_" { "default".to_owned() } else { ns.to_owned() }
+    }
 }
 
 /// Runs a client command with the settings from the flags, the environment and the props file.
@@ -84,7 +105,9 @@ pub async fn run(cmd: ClientCommand, global: &GlobalArgs) -> anyhow::Result<()> 
     match cmd {
         ClientCommand::Action(c) => action::run(&ctx, c).await,
         ClientCommand::Activation(c) => activation::run(&ctx, c).await,
+        ClientCommand::Package(c) => package::run(&ctx, c).await,
         ClientCommand::Namespace(c) => namespace::run(&ctx, c).await,
+        ClientCommand::List(a) => namespace::entities(&ctx, &a).await,
     }
 }
 
@@ -132,6 +155,63 @@ mod tests {
         assert!(Cli::try_parse_from(["gust", "activation", "get", "abc", "--last"]).is_err());
         assert!(Cli::try_parse_from(["gust", "activation", "logs", "--last", "--strip"]).is_ok());
         assert!(Cli::try_parse_from(["gust", "activation", "result", "abc"]).is_ok());
+    }
+
+    #[test]
+    fn package_commands_take_wsk_flags() {
+        let cli =
+            Cli::try_parse_from(["gust", "package", "create", "p", "-p", "a", "1", "-a", "k", "v", "--shared", "YES"])
+                .unwrap();
+        let ClientCommand::Package(PackageCommand::Create(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!(
+            (args.params.param, args.annotations.annotation),
+            (vec!["a".into(), "1".into()], ["k", "v"].map(String::from).to_vec())
+        );
+        assert_eq!(args.shared, Some(Shared::Yes));
+        assert!(Cli::try_parse_from(["gust", "package", "update", "p", "--shared", "maybe"]).is_err());
+
+        let cli =
+            Cli::try_parse_from(["gust", "package", "bind", "/whisk.system/utils", "mine", "-P", "f.json"]).unwrap();
+        let ClientCommand::Package(PackageCommand::Bind(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!((args.package.as_str(), args.binding.as_str()), ("/whisk.system/utils", "mine"));
+        assert_eq!(args.params.param_file.as_deref(), Some(std::path::Path::new("f.json")));
+        assert!(Cli::try_parse_from(["gust", "package", "bind", "utils"]).is_err());
+
+        let cli = Cli::try_parse_from(["gust", "package", "get", "p", "-s"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            ClientCommand::Package(PackageCommand::Get(PackageGetArgs { summary: true, .. }))
+        ));
+        let cli = Cli::try_parse_from(["gust", "package", "list", "/guest", "-l", "0", "-s", "2", "-n"]).unwrap();
+        let ClientCommand::Package(PackageCommand::List(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!(
+            (args.namespace.as_deref(), args.limit, args.skip, args.name_sort),
+            (Some("/guest"), Some(0), 2, true)
+        );
+        assert!(Cli::try_parse_from(["gust", "package", "delete", "p"]).is_ok());
+    }
+
+    #[test]
+    fn namespace_get_and_list_take_an_optional_namespace() {
+        let cli = Cli::try_parse_from(["gust", "list"]).unwrap();
+        assert!(matches!(cli.command, ClientCommand::List(EntitiesArgs { namespace: None, name_sort: false })));
+        let cli = Cli::try_parse_from(["gust", "namespace", "get", "/guest", "-n"]).unwrap();
+        let ClientCommand::Namespace(NamespaceCommand::Get(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!((args.namespace.as_deref(), args.name_sort), (Some("/guest"), true));
+        let cli = Cli::try_parse_from(["gust", "action", "list", "utils", "--limit", "5"]).unwrap();
+        let ClientCommand::Action(ActionCommand::List(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!((args.target.as_deref(), args.limit), (Some("utils"), Some(5)));
+    }
+
+    #[test]
+    fn namespaces_are_shown_as_wsk_shows_them() {
+        let settings = Settings::new("localhost", "u:k");
+        let ctx = Ctx { client: Client::new(&settings).unwrap(), json: false, namespace: "_".into() };
+        assert_eq!(ctx.shown_namespace(None), "default");
+        assert_eq!(ctx.shown_namespace(Some("/_")), "default");
+        assert_eq!(ctx.shown_namespace(Some("/whisk.system/")), "whisk.system");
+        let ctx = Ctx { namespace: "team".into(), ..ctx };
+        assert_eq!(ctx.shown_namespace(None), "team");
     }
 
     #[test]
