@@ -24,6 +24,9 @@ mod modules;
 mod package;
 mod utils;
 
+#[cfg(test)]
+mod tests;
+
 pub use package::{CatalogAction, CatalogPackage};
 
 /// The namespace every catalog package lives in.
