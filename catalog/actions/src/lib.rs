@@ -4,6 +4,8 @@
 //! Each action is one binary in `src/bin/`, built to `wasm32-wasip1` by the `gust-catalog`
 //! crate's build script and embedded there.
 
+#![warn(missing_docs)]
+
 pub mod js;
 pub mod params;
 pub mod time;
