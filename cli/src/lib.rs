@@ -4,9 +4,11 @@
 //! - [`props`]: `~/.wskprops`-style settings;
 //! - [`commands`]: the `wsk`-shaped client commands;
 //! - [`admin`]: `gust admin`, wskadmin's commands on a deployment's store;
+//! - [`catalog`]: installs the `whisk.system` catalog when a deployment starts;
 //! - [`standalone`] and [`wiring`]: the roles, and the one place that picks their backends.
 
 pub mod admin;
+pub mod catalog;
 pub mod client;
 pub mod commands;
 pub mod config;

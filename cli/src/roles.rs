@@ -104,6 +104,7 @@ pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(c.listen).await.with_context(|| format!("cannot listen on {}", c.listen))?;
     let parts = wiring::distributed(&config, &format!("controller-{}", c.id)).await?;
     ensure_subjects(parts.store.as_ref(), &config).await?;
+    crate::catalog::install_or_warn(parts.store.as_ref()).await;
 
     std::fs::create_dir_all(&c.data_dir).with_context(|| format!("cannot create {}", c.data_dir.display()))?;
     let mut ws = WasmSettings::new(c.data_dir.join("wasm-cache"));

@@ -170,6 +170,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     };
     let parts = wiring::embedded(&settings).await?;
     own_credential(&parts.store, &data_dir, &args.namespace, &key).await?;
+    crate::catalog::install_or_warn(&parts.store).await;
 
     let (mut icfg, iservices, executors) = parts.invoker();
     icfg.max_concurrent = args.wasm_instances as usize;
