@@ -11,7 +11,7 @@
 // A step's `expect` (all optional):
 //   exit       0 (the default) or 'nonzero'
 //   stdout     regular expressions the standard output must match (placeholders are escaped)
-//   stderr     the same for standard error
+//   stderr     the same for standard error, as one line (aio wraps its messages)
 //   json       {path: value}: the JSON printed on stdout (from its first `{` or `[`) must have
 //              these values at these dotted paths ('' is the whole document); `undefined`
 //              means absent
@@ -78,15 +78,15 @@ export const flows = [
       { run: ['action', 'get', '${action}'], expect: { json: { version: '0.0.2', parameters: [{ key: 'name', value: 'Default' }] } } },
       { run: ['action', 'invoke', '${action}', '-r'], expect: { json: { greeting: 'Hello, Default!' } } },
       { run: ['action', 'update', '${action}', '${echo}', '--kind', 'wasm:wasip1', '--binary'] },
-      { run: ['action', 'invoke', '${action}', '-r', '-p', 'x', '1'], expect: { json: { '': { name: 'Default', x: 1 } } } },
+      { run: ['action', 'invoke', '${action}', '-r', '-p', 'x', 'y'], expect: { json: { '': { name: 'Default', x: 'y' } } } },
       { run: ['action', 'delete', '${action}'] },
       {
         run: ['action', 'get', '${action}'],
-        expect: { exit: 'nonzero', stderr: ['failed to retrieve the action: the requested resource does not exist \\(404 Not Found\\)'] }
+        expect: { exit: 'nonzero', stderr: ['failed to retrieve the action: the requested resource does not exist\\. \\(404 Not Found\\)'] }
       },
       {
         run: ['action', 'invoke', '${action}', '-r'],
-        expect: { exit: 'nonzero', stderr: ['failed to invoke the action: the requested resource does not exist \\(404 Not Found\\)'] }
+        expect: { exit: 'nonzero', stderr: ['failed to invoke the action: the requested resource does not exist\\. \\(404 Not Found\\)'] }
       },
       { run: ['action', 'list', '--json'], expect: { lacks: { '': { name: '${action}' } } } }
     ]
@@ -149,7 +149,7 @@ export const flows = [
       { run: ['package', 'delete', '${pkg}', '--json'], expect: { json: { name: '${pkg}' } } },
       {
         run: ['package', 'get', '${pkg}'],
-        expect: { exit: 'nonzero', stderr: ['failed to retrieve the package: the requested resource does not exist \\(404 Not Found\\)'] }
+        expect: { exit: 'nonzero', stderr: ['failed to retrieve the package: the requested resource does not exist\\. \\(404 Not Found\\)'] }
       },
       { run: ['package', 'list', '--json'], expect: { lacks: { '': { name: '${pkg}' } } } }
     ]

@@ -56,7 +56,8 @@ export function aioEnv ({ apihost, auth, namespace, home }) {
     no_proxy: '127.0.0.1,localhost,::1',
     NO_COLOR: '1',
     FORCE_COLOR: '0',
-    COLUMNS: '250'
+    COLUMNS: '250',
+    OCLIF_COLUMNS: '250'
   }
 }
 
@@ -123,13 +124,18 @@ function has (item, fields) {
   })
 }
 
+/** An error message as one line: oclif wraps it at the terminal width behind `›` marks. */
+function oneLine (text) {
+  return text.split('\n').map(l => l.replace(/^\s*›?\s*/, '')).filter(Boolean).join(' ')
+}
+
 /** Checks one step's outcome against its expectations (throws an AssertionError if not). */
 function check (expect, out, vars) {
   const wantExit = expect.exit ?? 0
   if (wantExit === 'nonzero') assert.ok(out.code !== 0, `a failure expected, exit ${out.code}`)
   else assert.equal(out.code, wantExit, `exit status ${wantExit} expected`)
   for (const re of expect.stdout || []) assert.match(out.stdout, new RegExp(fill(re, vars, true), 'm'), 'stdout')
-  for (const re of expect.stderr || []) assert.match(out.stderr, new RegExp(fill(re, vars, true), 'm'), 'stderr')
+  for (const re of expect.stderr || []) assert.match(oneLine(out.stderr), new RegExp(fill(re, vars, true)), 'stderr')
   const needsJson = expect.json || expect.match || expect.contains || expect.lacks || expect.arrays
   if (!needsJson) return
   const doc = printedJson(out.stdout)
@@ -186,9 +192,8 @@ export async function runFlow (flow, target, log = () => {}) {
             await sleep(250)
             continue
           }
-          err.message = `step ${i + 1} of "${flow.name}" (attempt ${attempt}): aio runtime ${args.join(' ')}\n` +
-            `${err.message}\n--- exit: ${out.code}\n--- stdout:\n${out.stdout}--- stderr:\n${out.stderr}`
-          throw err
+          throw new Error(`step ${i + 1} of "${flow.name}" (attempt ${attempt}): aio runtime ${args.join(' ')}\n` +
+            `${err.message}\n--- exit: ${out.code}\n--- stdout:\n${out.stdout}\n--- stderr:\n${out.stderr}`, { cause: err })
         }
       }
     }

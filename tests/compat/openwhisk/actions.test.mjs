@@ -107,11 +107,17 @@ test('get and invoke of several actions at once (arrays)', async t => {
   const b = await createWasm(t, 'hello')
   const docs = await ow.actions.get([a.name, { name: b.name, code: false }])
   assert.deepEqual(docs.map(d => d.name), [a.name, b.name])
-  const results = await ow.actions.invoke([
-    { name: a.name, blocking: true, result: true, params: { n: 1 } },
-    { name: b.name, blocking: true, result: true, params: { name: 'Array' } }
-  ])
-  assert.deepEqual(results, [{ n: 1 }, { greeting: 'Hello, Array!' }])
+  // With an array the library (3.21) builds no query for the items: every invoke is a
+  // non-blocking one, whatever the item asks for (its params still go as the body).
+  const accepted = await ow.actions.invoke([a.name, { name: b.name, blocking: true, params: { name: 'Array' } }])
+  assert.equal(accepted.length, 2)
+  for (const { activationId } of accepted) assert.match(activationId, ACTIVATION_ID)
+  const record = await eventually('the record of the second invoke', () =>
+    ow.activations.get(accepted[1].activationId).catch(err => {
+      if (err.statusCode === 404) throw notYet('404')
+      throw err
+    }))
+  assert.deepEqual(record.response.result, { greeting: 'Hello, Array!' })
 })
 
 test('list shows summaries newest first, with skip, limit and count', async t => {
@@ -132,7 +138,8 @@ test('list shows summaries newest first, with skip, limit and count', async t =>
   assert.equal(item.version, '0.0.1')
   assert.equal(annotation(item, 'exec'), 'wasm:wasip1')
   assert.deepEqual(page.map(a => a.name), all.slice(1, 3).map(a => a.name))
-  assert.deepEqual(count, { actions: all.length })
+  if (all.length < 200) assert.deepEqual(count, { actions: all.length })
+  else assert.ok(count.actions >= 200, JSON.stringify(count))
   assert.equal((await ow.actions.list({ limit: 1 })).length, 1)
   assert.ok((await ow.actions.list()).length <= 30, 'the default limit is 30')
 })

@@ -97,7 +97,8 @@ test('list shows package summaries newest first, with skip, limit and count', as
   assert.equal(item.publish, false)
   assert.equal(item.version, '0.0.1')
   assert.deepEqual(page.map(p => p.name), all.slice(1, 3).map(p => p.name))
-  assert.deepEqual(count, { packages: all.length })
+  if (all.length < 200) assert.deepEqual(count, { packages: all.length })
+  else assert.ok(count.packages >= 200, JSON.stringify(count))
 })
 
 test('update replaces parameters and annotations and bumps the version', async t => {
