@@ -24,8 +24,15 @@ fn compat_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("compat")
 }
 
-/// The suite's test files: `openwhisk/*.test.mjs`, then `aio.test.mjs`.
-fn test_files(dir: &Path) -> Vec<PathBuf> {
+/// The suite's test files: `openwhisk/*.test.mjs`, then `aio.test.mjs`; fails at once, saying
+/// what to run, when the clients are not installed.
+fn test_files() -> Vec<PathBuf> {
+    let dir = compat_dir();
+    assert!(
+        dir.join("node_modules/openwhisk").is_dir() && dir.join("node_modules/.bin/aio").exists(),
+        "{}/node_modules is missing or incomplete: run `npm ci --prefix tests/compat` (scripts/test does)",
+        dir.display()
+    );
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("openwhisk"))
         .unwrap_or_else(|e| panic!("cannot list {}/openwhisk: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -51,13 +58,7 @@ fn summary(output: &str, key: &str) -> Option<u64> {
 
 /// Runs the suite against `target`; unless every test passed, the error is why, with node's
 /// output.
-async fn run_suite(target: Target) -> Result<(), String> {
-    let dir = compat_dir();
-    assert!(
-        dir.join("node_modules/openwhisk").is_dir() && dir.join("node_modules/.bin/aio").exists(),
-        "{}/node_modules is missing or incomplete: run `npm ci --prefix tests/compat` (scripts/test does)",
-        dir.display()
-    );
+async fn run_suite(files: Vec<PathBuf>, target: Target) -> Result<(), String> {
     let (echo, hello) = (wasm_path("echo"), wasm_path("hello"));
     let logs = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let out_path = logs.path().join("node.out");
@@ -65,8 +66,8 @@ async fn run_suite(target: Target) -> Result<(), String> {
     let err = out.try_clone().unwrap_or_else(|e| panic!("clone: {e}"));
     let mut cmd = Command::new("node");
     cmd.args(["--test", "--test-reporter=spec", "--test-timeout=600000"])
-        .args(test_files(&dir))
-        .current_dir(&dir)
+        .args(files)
+        .current_dir(compat_dir())
         .env("GUST_APIHOST", &target.apihost)
         .env("GUST_AUTH", &target.auth)
         .env("GUST_WASM_ECHO", &echo)
@@ -113,16 +114,18 @@ async fn run_suite(target: Target) -> Result<(), String> {
 
 #[tokio::test]
 async fn openwhisk_clients_drive_standalone() {
+    let files = test_files();
     let g = Gust::start().await;
     let target =
         Target { apihost: g.url.clone(), auth: format!("{}:{}", GUEST.0, GUEST.1), auth2: None, docker: false };
-    if let Err(e) = run_suite(target).await {
+    if let Err(e) = run_suite(files, target).await {
         panic!("{e}");
     }
 }
 
 #[tokio::test]
 async fn openwhisk_clients_drive_a_distributed_deployment() {
+    let files = test_files();
     let c = Cluster::start_with_subjects(1, 1, "", &[SECOND]).await;
     let target = Target {
         apihost: c.url(0).to_owned(),
@@ -130,7 +133,7 @@ async fn openwhisk_clients_drive_a_distributed_deployment() {
         auth2: Some(SECOND.1.to_owned()),
         docker: true,
     };
-    if let Err(e) = run_suite(target).await {
+    if let Err(e) = run_suite(files, target).await {
         panic!("{e}\n{}", c.logs());
     }
 }

@@ -47,12 +47,27 @@ test('a JavaScript application error is 502 with the record', { skip: NEEDS_DOCK
   assert.deepEqual(err.error.response.result, { error: 'node failed' })
 })
 
+// OpenWhisk's Node.js runtime answers /run with 502 "An error has occurred: <e>" when main
+// throws (the invoker makes that an action developer error), but resolves a rejected promise
+// to {error: serializeError(e)} (an application error whose error is {name, message, stack}).
 test('a JavaScript action that throws is an action developer error', { skip: NEEDS_DOCKER }, async t => {
   const name = cleanup(t, ow).action(unique('jsthrow'))
   await ow.actions.create({ name, action: 'function main() { throw new Error("thrown") }', kind: 'nodejs:18' })
   const err = await rejects(ow.actions.invoke({ name, blocking: true }), 502)
-  assert.equal(err.error.response.status, 'action developer error')
+  assert.equal(err.error.response.status, 'action developer error', JSON.stringify(err.error.response))
   assert.equal(err.error.response.success, false)
+  assert.match(err.error.response.result.error, /^An error has occurred: Error: thrown/)
+})
+
+test('a JavaScript action whose promise rejects is an application error with the serialized error', { skip: NEEDS_DOCKER }, async t => {
+  const name = cleanup(t, ow).action(unique('jsreject'))
+  await ow.actions.create({ name, action: 'function main() { return Promise.reject(new Error("rejected")) }', kind: 'nodejs:18' })
+  const err = await rejects(ow.actions.invoke({ name, blocking: true }), 502)
+  assert.equal(err.error.response.status, 'application error', JSON.stringify(err.error.response))
+  const error = err.error.response.result.error
+  assert.equal(error.name, 'Error', JSON.stringify(error))
+  assert.equal(error.message, 'rejected')
+  assert.equal(typeof error.stack, 'string')
 })
 
 test('a non-blocking JavaScript invoke completes', { skip: NEEDS_DOCKER }, async t => {
