@@ -112,3 +112,22 @@ export async function stable (what, read) {
     return JSON.stringify(a) === JSON.stringify(b) ? b : undefined
   })
 }
+
+/**
+ * Asserts that `items` are ordered newest first by `field` and that the ones named in `mine`
+ * (created one after another, oldest first) come in the reverse order of their creation
+ * wherever their timestamps differ (two made in the same millisecond may come either way).
+ */
+export function assertNewestFirst (items, field, key, mine) {
+  for (let i = 1; i < items.length; i++) {
+    assert.ok(items[i - 1][field] >= items[i][field], `ordered by ${field}, newest first`)
+  }
+  const ours = items.filter(item => mine.includes(item[key]))
+  assert.deepEqual(ours.map(item => item[key]).sort(), [...mine].sort(), 'all of them listed')
+  for (let i = 1; i < ours.length; i++) {
+    if (ours[i - 1][field] !== ours[i][field]) {
+      assert.ok(mine.indexOf(ours[i - 1][key]) > mine.indexOf(ours[i][key]), 'the newer one first')
+    }
+  }
+  return ours
+}

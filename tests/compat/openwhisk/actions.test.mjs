@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { client, wasm, namespaceOf } from '../lib/gust.mjs'
 import {
-  ACTIVATION_ID, annotation, assertErrorBody, cleanup, eventually, notYet, params, rejects, stable, unique
+  ACTIVATION_ID, annotation, assertErrorBody, assertNewestFirst, cleanup, eventually, notYet, params, rejects, stable, unique
 } from '../lib/util.mjs'
 
 const ow = client()
@@ -128,9 +128,7 @@ test('list shows summaries newest first, with skip, limit and count', async t =>
     ow.actions.list({ skip: 1, limit: 2 }),
     ow.actions.list({ count: true })
   ]))
-  const ours = all.filter(a => names.includes(a.name))
-  assert.deepEqual(ours.map(a => a.name), [...names].reverse(), 'newest first')
-  for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].updated >= all[i].updated, 'ordered by updated')
+  const ours = assertNewestFirst(all, 'updated', 'name', names)
   const item = ours[0]
   assert.equal(item.namespace, ns)
   assert.equal(item.exec.code, undefined, 'no code in a list')

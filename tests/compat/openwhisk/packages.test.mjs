@@ -6,7 +6,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { client, wasm, namespaceOf } from '../lib/gust.mjs'
-import { annotation, assertErrorBody, cleanup, params, rejects, stable, unique } from '../lib/util.mjs'
+import { annotation, assertErrorBody, assertNewestFirst, cleanup, params, rejects, stable, unique } from '../lib/util.mjs'
 
 const ow = client()
 const ns = await namespaceOf()
@@ -89,8 +89,7 @@ test('list shows package summaries newest first, with skip, limit and count', as
     ow.packages.list({ skip: 1, limit: 2 }),
     ow.packages.list({ count: true })
   ]))
-  const ours = all.filter(p => names.includes(p.name))
-  assert.deepEqual(ours.map(p => p.name), [...names].reverse())
+  const ours = assertNewestFirst(all, 'updated', 'name', names)
   const item = ours[0]
   assert.equal(item.namespace, ns)
   assert.equal(item.binding, false, 'a package that is not a binding lists binding: false')
