@@ -277,6 +277,18 @@ test('an invalid kind and a missing exec are rejected with 400', async () => {
   await rejects(ow.actions.create({ name, action: {} }), 400, 'exec undefined')
 })
 
+test('limits at the bounds are stored; beyond them the create is 400 with OpenWhisk\'s messages', async t => {
+  const { doc } = await createWasm(t, 'echo', { limits: { timeout: 300000, memory: 512, logs: 0 } })
+  assert.deepEqual(doc.limits, { timeout: 300000, memory: 512, logs: 0, concurrency: 1 })
+  const name = unique('limits')
+  const create = limits => ow.actions.create({ name, action: wasm('echo'), kind: 'wasm:wasip1', limits })
+  await rejects(create({ memory: 1024 }), 400, 'memory size 1024 MB exceeds allowed threshold of 512 MB')
+  await rejects(create({ memory: 64 }), 400, 'memory size 64 MB below allowed threshold of 128 MB')
+  await rejects(create({ timeout: 400000 }), 400, 'duration 400000 milliseconds exceeds allowed threshold of 300000 milliseconds')
+  await rejects(create({ logs: 20 }), 400, 'log size 20 MB exceeds allowed threshold of 10 MB')
+  await rejects(ow.actions.get({ name }), 404)
+})
+
 test('wrong credentials are 401', async () => {
   const bad = client('23bc46b1-71f6-4ed5-8c54-816aa4f8c502:not-the-key-not-the-key-not-the-key-not-the-key-not-the-key-0000')
   const err = await rejects(bad.actions.list(), 401, 'The supplied authentication is invalid')
