@@ -5,6 +5,7 @@
 
 mod actions;
 mod activations;
+mod compat;
 mod distributed;
 mod docker_hostile;
 mod docker_runtimes;

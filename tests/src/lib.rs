@@ -60,6 +60,12 @@ pub fn gust_bin() -> &'static Path {
 
 /// The bytes of a Wasm fixture (an SDK example or a test action), built on first use.
 pub fn wasm(name: &str) -> Vec<u8> {
+    let path = wasm_path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
+}
+
+/// The path of a Wasm fixture (an SDK example or a test action), built on first use.
+pub fn wasm_path(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
         cargo(&[
@@ -78,8 +84,7 @@ pub fn wasm(name: &str) -> Vec<u8> {
         profile_dir().parent().map(Path::to_path_buf).unwrap_or_default().join("wasm32-wasip1/wasm-action")
     });
     let example = dir.join("examples").join(format!("{name}.wasm"));
-    let path = if example.exists() { example } else { dir.join(format!("{name}.wasm")) };
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
+    if example.exists() { example } else { dir.join(format!("{name}.wasm")) }
 }
 
 /// A fixture as the base64 `exec.code` of a `wasm:wasip1` action.
