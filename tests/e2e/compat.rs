@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gust_tests::cluster::Cluster;
-use gust_tests::{GUEST, Gust, wasm_path};
+use gust_tests::{GUEST, Gust, admin, wasm_path};
 
 /// The second namespace of the distributed run (its key is only for these test clusters).
 const SECOND: (&str, &str) = (
@@ -116,8 +116,13 @@ async fn run_suite(files: Vec<PathBuf>, target: Target) -> Result<(), String> {
 async fn openwhisk_clients_drive_standalone() {
     let files = test_files();
     let g = Gust::start().await;
-    let target =
-        Target { apihost: g.url.clone(), auth: format!("{}:{}", GUEST.0, GUEST.1), auth2: None, docker: false };
+    let key = admin(&g, &["user", "create", "compat2"]).await.unwrap_or_else(|e| panic!("user create: {e}"));
+    let target = Target {
+        apihost: g.url.clone(),
+        auth: format!("{}:{}", GUEST.0, GUEST.1),
+        auth2: Some(key.trim().to_owned()),
+        docker: false,
+    };
     if let Err(e) = run_suite(files, target).await {
         panic!("{e}");
     }
