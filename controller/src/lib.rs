@@ -18,18 +18,17 @@ pub mod error;
 mod extract;
 mod recent;
 mod routes;
+mod serve;
 pub mod state;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::serve::ListenerExt;
-use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub use serve::{serve, serve_all};
 pub use state::{AppState, ControllerConfig, ControllerServices};
 
 use routes::{actions, activations, info, invoke, namespaces};
@@ -89,18 +88,4 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(envelope::envelope))
         .with_state(state)
-}
-
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes the requests
-/// in flight.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
-        // Small request/response pairs on keep-alive connections: never wait for Nagle.
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }
