@@ -5,6 +5,7 @@
 //! - [`commands`]: the `wsk`-shaped client commands;
 //! - [`standalone`] and [`wiring`]: the roles, and the one place that picks their backends.
 
+mod bridge;
 pub mod client;
 pub mod commands;
 pub mod config;
