@@ -38,7 +38,8 @@ pub struct StandaloneArgs {
     /// WebAssembly activations that may run at once.
     #[arg(long, env = "GUST_WASM_INSTANCES", default_value_t = 256)]
     pub wasm_instances: u32,
-    /// The API host actions see as __OW_API_HOST [default: this server's address].
+    /// The API host actions see as __OW_API_HOST [default: this server's address; for action
+    /// containers, the Docker bridge's gateway when it listens on loopback, where it listens too].
     #[arg(long, env = "GUST_API_HOST")]
     pub api_host: Option<String>,
     /// Docker for container actions: `auto` uses it when the daemon answers, `off` never.
