@@ -8,6 +8,7 @@
 //! - [`standalone`] and [`wiring`]: the roles, and the one place that picks their backends.
 
 pub mod admin;
+mod bridge;
 pub mod catalog;
 pub mod client;
 pub mod commands;

@@ -38,7 +38,8 @@ pub struct StandaloneArgs {
     /// WebAssembly activations that may run at once.
     #[arg(long, env = "GUST_WASM_INSTANCES", default_value_t = 256)]
     pub wasm_instances: u32,
-    /// The API host actions see as __OW_API_HOST [default: this server's address].
+    /// The API host actions see as __OW_API_HOST [default: this server's address; for action
+    /// containers, the Docker bridge's gateway when it listens on loopback, where it listens too].
     #[arg(long, env = "GUST_API_HOST")]
     pub api_host: Option<String>,
     /// Docker for container actions: `auto` uses it when the daemon answers, `off` never.
@@ -153,6 +154,9 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr().unwrap_or(addr);
 
     let api_host = args.api_host.clone().unwrap_or_else(|| format!("http://{addr}"));
+    // Containers cannot reach loopback: they may get the Docker bridge's address instead.
+    let bridge = crate::bridge::container_access(args.docker, args.api_host.is_some(), addr).await;
+    let container_api_host = bridge.as_ref().map_or_else(|| api_host.clone(), |b| b.api_host.clone());
     let manifest = wiring::manifest()?;
     let stem_cells = gust_invoker::docker::chosen_stem_cells(&manifest, args.prewarm, args.stem_cells.as_deref())
         .context("--stem-cells")?;
@@ -166,7 +170,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
             idle_timeout: args.idle_timeout,
             stem_cells,
         },
-        api_host: Some(api_host.clone()),
+        api_host: Some(container_api_host.clone()),
     };
     let parts = wiring::embedded(&settings).await?;
     own_credential(&parts.store, &data_dir, &args.namespace, &key).await?;
@@ -175,7 +179,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let (mut icfg, iservices, executors) = parts.invoker();
     icfg.max_concurrent = args.wasm_instances as usize;
     icfg.user_memory_mb = args.user_memory;
-    icfg.api_host = Some(api_host);
+    icfg.api_host = Some(api_host.clone());
     let invoker = Invoker::new(icfg, iservices, executors);
     let invoker_task = tokio::spawn(invoker.run());
 
@@ -188,6 +192,9 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         args.namespace,
         data_dir.display()
     );
+    if container_api_host != api_host {
+        eprintln!("Action containers reach it at {container_api_host} (the Docker bridge, not a public address).");
+    }
     match (&parts.docker, &parts.docker_problem) {
         (Some(d), _) if !d.missing_images().is_empty() => eprintln!(
             "Docker actions run in containers, but these runtime images are not built: {}.\n\
@@ -208,7 +215,8 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");
     }
 
-    gust_controller::serve(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
+    let listeners = std::iter::once(listener).chain(bridge.and_then(|b| b.listener)).collect();
+    gust_controller::serve_all(listeners, state, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("Shutting down: finishing accepted activations.");
     parts.bus.close();
     match tokio::time::timeout(Duration::from_secs(330), invoker_task).await {

@@ -22,20 +22,19 @@ pub mod invocation;
 mod recent;
 pub mod resolve;
 mod routes;
+mod serve;
 pub mod state;
 pub mod throttle;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::serve::ListenerExt;
-use tokio::net::TcpListener;
 
 pub use error::ApiError;
 pub use invocation::{Invocation, InvokeError, Outcome};
+pub use serve::{serve, serve_all};
 pub use state::{AppState, ControllerConfig, ControllerServices};
 
 use routes::{actions, activations, info, invoke, namespaces, packages, triggers};
@@ -102,18 +101,4 @@ pub fn app(state: AppState) -> Router {
     // Around the whole router rather than each route: the envelope then sees the answers the
     // router itself makes (a 405 with its `Allow` header, an unknown route).
     Router::new().fallback_service(tower::Layer::layer(&axum::middleware::from_fn(envelope::envelope), routes))
-}
-
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then finishes the requests
-/// in flight.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
-        // Small request/response pairs on keep-alive connections: never wait for Nagle.
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }

@@ -27,7 +27,8 @@ pub struct InvokerConfig {
     pub user_memory_mb: u64,
     /// Activations run at once; more wait on the bus (backpressure).
     pub max_concurrent: usize,
-    /// The API host actions see in `__OW_API_HOST` (when they ask for it).
+    /// The API host actions see in `__OW_API_HOST` (every action; containers of the Docker
+    /// executor get theirs from its own settings).
     pub api_host: Option<String>,
     /// Action revisions kept prepared.
     pub prepared_capacity: usize,

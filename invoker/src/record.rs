@@ -92,11 +92,12 @@ pub(crate) fn run_input(
         ("__OW_TRANSACTION_ID".to_owned(), msg.transid.id.clone()),
         ("__OW_DEADLINE".to_owned(), deadline_ms.to_string()),
     ];
+    // As in OpenWhisk: the API host always (when known), the caller's key only when asked for.
+    if let Some(h) = api_host {
+        env.push(("__OW_API_HOST".to_owned(), h.to_owned()));
+    }
     if action.provides_api_key() {
         env.push(("__OW_API_KEY".to_owned(), msg.user.authkey.to_string()));
-        if let Some(h) = api_host {
-            env.push(("__OW_API_HOST".to_owned(), h.to_owned()));
-        }
     }
     let params = match &msg.content {
         Some(Value::Object(m)) if !msg.init_args.is_empty() => {
@@ -193,9 +194,10 @@ mod tests {
     }
 
     #[test]
-    fn the_api_key_is_passed_only_when_asked_for() {
+    fn the_api_key_is_passed_only_when_asked_for_the_api_host_always() {
         let (_, env) = run_input(&msg(json!({}), vec![]), &action(json!([])), Some("http://h"), 5);
         assert!(!env.iter().any(|(k, _)| k == "__OW_API_KEY"));
+        assert!(env.iter().any(|(k, v)| k == "__OW_API_HOST" && v == "http://h"));
         let (_, env) = run_input(
             &msg(json!({}), vec![]),
             &action(json!([{"key": "provide-api-key", "value": true}])),
@@ -204,6 +206,9 @@ mod tests {
         );
         assert!(env.iter().any(|(k, v)| k == "__OW_API_KEY" && v == GUEST_AUTH));
         assert!(env.iter().any(|(k, v)| k == "__OW_API_HOST" && v == "http://h"));
+        // Unknown: not set at all (rather than empty).
+        let (_, env) = run_input(&msg(json!({}), vec![]), &action(json!([])), None, 5);
+        assert!(!env.iter().any(|(k, _)| k == "__OW_API_HOST"));
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub struct Context {
     pub deadline: u64,
     /// `__OW_TRANSACTION_ID`: the id of the request that caused the activation.
     pub transaction_id: String,
-    /// `__OW_API_HOST`: the platform's API host, only when the action asked for it.
+    /// `__OW_API_HOST`: the platform's API host (every action gets it, as in OpenWhisk; `None`
+    /// only when the platform was not told one).
     pub api_host: Option<String>,
     /// `__OW_API_KEY`: the invoking subject's API key, only when the action asked for it.
     pub api_key: Option<String>,

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use bollard::container::LogOutput;
 use bollard::models::{
-    ContainerCreateBody, ContainerStateStatusEnum, HostConfig, HostConfigLogConfig, ResourcesUlimits,
+    ContainerCreateBody, ContainerStateStatusEnum, HostConfig, HostConfigLogConfig, Ipam, ResourcesUlimits,
 };
 use bollard::query_parameters::{
     AttachContainerOptions, CreateContainerOptions, EventsOptions, ListContainersOptions, RemoveContainerOptions,
@@ -146,6 +146,16 @@ impl Docker {
             .and_then(|n| n.networks)
             .and_then(|nets| nets.values().find_map(|e| e.ip_address.clone().filter(|ip| !ip.is_empty())));
         ip.and_then(|s| s.parse().ok()).ok_or_else(|| DockerError::Api(format!("container {id} has no IP address")))
+    }
+
+    /// The address management settings (subnets, gateways) of network `name`; `None` when
+    /// there is no such network or it has none.
+    pub(crate) async fn network_ipam(&self, name: &str) -> Result<Option<Ipam>, DockerError> {
+        match self.api.inspect_network(name, None).await {
+            Ok(network) => Ok(network.ipam),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
+            Err(e) => Err(api(e)),
+        }
     }
 
     /// True when the kernel killed something in the container for lack of memory (as far as

@@ -3,6 +3,7 @@
 //! `/init`, `/run`, collect the logs up to the sentinels, keep the container warm.
 //!
 //! - [`client`]: the Engine API (bollard), with labels to find our own containers;
+//! - [`gateway`]: the bridge network's gateway, where containers reach the host;
 //! - [`start`]: creating a container with OpenWhisk's flags;
 //! - [`container`]: a started container, its keep-alive HTTP client and its output;
 //! - [`logs`]: output split into activations at the sentinels, within the log limit;
@@ -11,6 +12,7 @@
 
 mod client;
 mod container;
+mod gateway;
 mod logs;
 mod oom;
 mod placement;
@@ -27,6 +29,7 @@ use gust_core::action::Action;
 use gust_core::exec::{Exec, RuntimeManifest, Sandbox};
 
 pub use client::DockerError;
+pub use gateway::bridge_gateway;
 pub use pool::{PoolConfig, StemCell};
 pub use stem_cells::{StemCellsError, chosen_stem_cells};
 

@@ -63,12 +63,11 @@ impl DockerAction {
     }
 
     fn init_body(&self, env: &[(String, String)]) -> Value {
-        let env: Map<String, Value> = env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         let mut value = json!({
             "name": self.name,
             "main": self.main.clone().unwrap_or_else(|| "main".into()),
             "binary": self.binary,
-            "env": env,
+            "env": init_env(env),
         });
         if let Some(code) = &self.code {
             value["code"] = Value::String(code.clone());
@@ -88,13 +87,28 @@ impl DockerAction {
     }
 }
 
+/// The variable that is the container's, never the activation's: like OpenWhisk, the API
+/// host is set when the container is created (the address containers reach the server at,
+/// which may differ from the one the invoker was given for other sandboxes), so it is in
+/// neither the `/init` environment nor the `/run` body.
+const API_HOST: &str = "__OW_API_HOST";
+
+/// The `/init` environment: the activation's (init parameters and `__OW_*` context), as
+/// strings, without the API host.
+fn init_env(env: &[(String, String)]) -> Map<String, Value> {
+    env.iter().filter(|(k, _)| k != API_HOST).map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()
+}
+
 /// The `/run` body: the parameters and the activation context (`__OW_X` becomes `x`).
 fn run_body(params: &[u8], env: &[(String, String)]) -> Value {
     let value: Value = serde_json::from_slice(params).unwrap_or_else(|_| json!({}));
     let mut body = Map::new();
     body.insert("value".into(), value);
     for (k, v) in env {
-        if let Some(key) = k.strip_prefix("__OW_").filter(|k| *k != "API_HOST") {
+        if k == API_HOST {
+            continue;
+        }
+        if let Some(key) = k.strip_prefix("__OW_") {
             body.insert(key.to_ascii_lowercase(), Value::String(v.clone()));
         }
     }
@@ -283,6 +297,18 @@ mod tests {
         ];
         let b = run_body(br#"{"x":1}"#, &env);
         assert_eq!(b, json!({"value": {"x": 1}, "activation_id": "abc", "api_key": "u:k"}));
+    }
+
+    #[test]
+    fn the_init_env_carries_the_context_without_the_api_host() {
+        let env = vec![
+            ("__OW_ACTIVATION_ID".to_owned(), "abc".to_owned()),
+            ("__OW_API_HOST".to_owned(), "http://127.0.0.1:3233".to_owned()),
+            ("__OW_API_KEY".to_owned(), "u:k".to_owned()),
+            ("secret".to_owned(), "init only".to_owned()),
+        ];
+        let e = Value::Object(init_env(&env));
+        assert_eq!(e, json!({"__OW_ACTIVATION_ID": "abc", "__OW_API_KEY": "u:k", "secret": "init only"}));
     }
 
     #[test]

@@ -1,0 +1,108 @@
+//! Serving on several listeners with one shutdown: requests in flight on each are finished,
+//! then every listener is closed.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use gust_controller::{AppState, ControllerConfig, ControllerServices, serve_all, start};
+use gust_core::bus::InProcessBus;
+use gust_core::exec::Exec;
+use gust_core::memory::{MemoryActivationStore, MemoryEntityStore, MemorySubjectStore};
+use gust_core::messages::ControllerId;
+use gust_core::prepare::{ExecPreparer, ExecRejected};
+use gust_core::registry::LocalRegistry;
+use gust_core::store::SubjectStore;
+use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+struct AcceptAll;
+
+#[async_trait]
+impl ExecPreparer for AcceptAll {
+    async fn prepare(&self, _exec: &Exec) -> Result<(), ExecRejected> {
+        Ok(())
+    }
+}
+
+async fn state() -> AppState {
+    let subjects = Arc::new(MemorySubjectStore::default());
+    let key: AuthKey = GUEST_AUTH.parse().unwrap();
+    subjects.put_subject(SubjectRecord::new("guest", "guest", &key)).await.unwrap();
+    let services = ControllerServices {
+        entities: Arc::new(MemoryEntityStore::default()),
+        activations: Arc::new(MemoryActivationStore::default()),
+        subjects,
+        bus: Arc::new(InProcessBus::new()),
+        registry: Arc::new(LocalRegistry::new()),
+        preparer: Arc::new(AcceptAll),
+    };
+    start(ControllerConfig::new(ControllerId("t".into())), services)
+}
+
+const BODY: &str = r#"{"exec": {"kind": "wasm:wasip1", "code": "AGFzbQEAAAA="}}"#;
+
+/// Sends the head of an action PUT with `Expect: 100-continue` and waits for the server's
+/// `100 Continue`: from then on the request is in flight (its handler is reading the body).
+async fn begin_put(addr: std::net::SocketAddr, name: &str) -> BufReader<TcpStream> {
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(GUEST_AUTH);
+    let mut conn = BufReader::new(TcpStream::connect(addr).await.unwrap());
+    let head = format!(
+        "PUT /api/v1/namespaces/_/actions/{name} HTTP/1.1\r\nhost: gust\r\nauthorization: Basic {auth}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
+        BODY.len()
+    );
+    conn.get_mut().write_all(head.as_bytes()).await.unwrap();
+    let mut line = String::new();
+    conn.read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("HTTP/1.1 100"), "{line:?}");
+    line.clear();
+    conn.read_line(&mut line).await.unwrap();
+    assert_eq!(line, "\r\n");
+    conn
+}
+
+/// Sends the body and reads the whole answer (the server closes the connection after it, as
+/// it is shutting down).
+async fn finish_put(mut conn: BufReader<TcpStream>) -> String {
+    conn.get_mut().write_all(BODY.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(30), conn.read_to_string(&mut answer)).await.unwrap().unwrap();
+    answer
+}
+
+#[tokio::test]
+async fn one_shutdown_drains_every_listener_then_closes_them() {
+    let a = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (addr_a, addr_b) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(serve_all(vec![a, b], state().await, async move {
+        let _ = stopped.await;
+    }));
+
+    let on_a = begin_put(addr_a, "one").await;
+    let on_b = begin_put(addr_b, "two").await;
+    stop.send(()).unwrap();
+    // The server waits for both requests: it cannot finish before their bodies are sent (it
+    // cannot be seen to wait forever: a while will do).
+    assert!(tokio::time::timeout(Duration::from_millis(300), &mut server).await.is_err(), "it did not wait");
+    let answer_a = finish_put(on_a).await;
+    let answer_b = finish_put(on_b).await;
+    assert!(answer_a.starts_with("HTTP/1.1 200"), "{answer_a}");
+    assert!(answer_b.starts_with("HTTP/1.1 200"), "{answer_b}");
+    assert!(answer_a.contains(r#""name":"one""#) && answer_b.contains(r#""name":"two""#));
+
+    tokio::time::timeout(Duration::from_secs(30), server).await.unwrap().unwrap().unwrap();
+    assert!(TcpStream::connect(addr_a).await.is_err(), "the first listener is closed");
+    assert!(TcpStream::connect(addr_b).await.is_err(), "the second listener is closed");
+}
+
+#[tokio::test]
+async fn serving_on_no_listener_is_an_error() {
+    let err = serve_all(vec![], state().await, std::future::pending()).await.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
