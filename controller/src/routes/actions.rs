@@ -39,11 +39,22 @@ pub(crate) fn target(rest: &str) -> ApiResult<Target> {
     }
 }
 
+/// A namespace segment may carry a package (`guest%2Fpkg`, as clients build URLs from an
+/// action's `namespace` field): the namespace, and the package if it does.
+fn split_namespace(ns: &str) -> (&str, Option<&str>) {
+    match ns.split_once('/') {
+        Some((ns, pkg)) => (ns, Some(pkg)),
+        None => (ns, None),
+    }
+}
+
 /// The action a path names, validated.
 pub(crate) fn action_name(caller: &Identity, ns: &str, rest: &str) -> ApiResult<FullyQualifiedName> {
+    let (ns, in_ns) = split_namespace(ns);
     match target(rest)? {
-        Target::Action(pkg, name) => extract::entity(caller, ns, pkg.as_deref(), &name),
-        Target::Package(_) => Err(ApiError::RouteNotFound),
+        Target::Action(None, name) => extract::entity(caller, ns, in_ns, &name),
+        Target::Action(Some(pkg), name) if in_ns.is_none() => extract::entity(caller, ns, Some(&pkg), &name),
+        _ => Err(ApiError::RouteNotFound),
     }
 }
 
@@ -65,6 +76,9 @@ pub(crate) async fn list_top(
     Path(ns): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
+    if let (ns, Some(pkg)) = split_namespace(&ns) {
+        return list_package(&st, &c, ns, pkg, q.as_deref()).await;
+    }
     let ns = extract::namespace(&c, &ns)?;
     extract::owner(&c, &ns, || ns.clone())?;
     entities::list(&st, EntityQuery::new(Collection::Actions, &ns), q.as_deref()).await

@@ -149,7 +149,12 @@ pub(crate) async fn actions_inside(d: &dyn Deployment) {
 
     let r = api.get("/api/v1/namespaces/_/packages/box").await;
     assert_eq!(r.body["actions"][0]["name"], "echo", "{:?}", r.body);
-    let r = api.json(Method::DELETE, "/api/v1/namespaces/_/actions/box/echo", None).await;
+    // Clients build URLs from an action's `namespace` field: `guest/box`, encoded as one segment.
+    let r = api.get("/api/v1/namespaces/guest%2Fbox/actions/echo").await;
+    assert_eq!((r.status.as_u16(), r.body["name"].clone()), (200, json!("echo")), "{:?}", r.body);
+    assert_eq!(api.get("/api/v1/namespaces/guest%2Fbox/actions").await.body[0]["name"], "echo");
+    assert_eq!(api.get("/api/v1/namespaces/guest%2Fbox/actions/box/echo").await.status, 404);
+    let r = api.json(Method::DELETE, "/api/v1/namespaces/guest%2Fbox/actions/echo", None).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["namespace"], "guest/box");
 }
