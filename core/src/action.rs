@@ -34,17 +34,10 @@ impl Action {
 
     /// The list-summary view: no code, no parameters.
     pub fn summary(&self) -> Value {
-        let m = &self.meta;
-        json!({
-            "namespace": m.namespace,
-            "name": m.name,
-            "version": m.version,
-            "publish": m.publish,
-            "annotations": m.annotations,
-            "limits": self.limits,
-            "exec": {"binary": self.exec.binary()},
-            "updated": m.updated,
-        })
+        let mut m = self.meta.summary();
+        m.insert("limits".into(), json!(self.limits));
+        m.insert("exec".into(), json!({"binary": self.exec.binary()}));
+        Value::Object(m)
     }
 
     /// The same action without its code, for caches that never need it.

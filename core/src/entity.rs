@@ -128,6 +128,19 @@ impl EntityMeta {
     pub fn root_namespace(&self) -> &str {
         self.namespace.split('/').next().unwrap_or(&self.namespace)
     }
+
+    /// The fields every list summary starts with: namespace, name, version, publish,
+    /// annotations, updated.
+    pub fn summary(&self) -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("namespace".into(), Value::String(self.namespace.clone()));
+        m.insert("name".into(), Value::String(self.name.clone()));
+        m.insert("version".into(), Value::String(self.version.to_string()));
+        m.insert("publish".into(), Value::Bool(self.publish));
+        m.insert("annotations".into(), serde_json::to_value(&self.annotations).unwrap_or(Value::Null));
+        m.insert("updated".into(), Value::from(self.updated));
+        m
+    }
 }
 
 /// An entity of any collection.
@@ -281,6 +294,46 @@ mod tests {
             assert_eq!(e.collection(), c);
             assert_eq!(e.to_json(), doc, "{c:?}");
         }
+    }
+
+    #[test]
+    fn summaries_are_the_metadata_and_what_each_collection_adds() {
+        let keys = |v: Value| {
+            let mut k: Vec<String> = v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+            k.sort();
+            k
+        };
+        let meta = ["annotations", "name", "namespace", "publish", "updated", "version"];
+        let with = |extra: &[&str]| {
+            let mut k: Vec<String> = meta.iter().chain(extra).map(|s| (*s).to_owned()).collect();
+            k.sort();
+            k
+        };
+        let pkg = Entity::from_json(
+            Collection::Packages,
+            json!({"namespace": "guest", "name": "p", "binding": {}, "parameters": [{"key": "a", "value": 1}],
+                "version": "0.0.1", "publish": true, "annotations": [], "updated": 5}),
+        )
+        .unwrap();
+        assert_eq!(keys(pkg.summary()), with(&["binding"]));
+        assert_eq!(pkg.summary()["binding"], false);
+        assert_eq!(pkg.summary()["version"], "0.0.1");
+        let action = Entity::from_json(
+            Collection::Actions,
+            json!({"namespace": "guest", "name": "a", "exec": {"kind": "wasm:wasip1", "code": "AA==", "binary": true},
+                "parameters": [], "limits": {"timeout": 1, "memory": 128, "logs": 0, "concurrency": 1},
+                "version": "0.0.2", "publish": false, "annotations": [], "updated": 6}),
+        )
+        .unwrap();
+        assert_eq!(keys(action.summary()), with(&["exec", "limits"]));
+        assert_eq!(action.summary()["exec"], json!({"binary": true}));
+        let trigger = Entity::from_json(
+            Collection::Triggers,
+            json!({"namespace": "guest", "name": "t", "parameters": [], "limits": {},
+                "version": "0.0.1", "publish": false, "annotations": [], "updated": 7}),
+        )
+        .unwrap();
+        assert_eq!(keys(trigger.summary()), with(&[]));
     }
 
     #[test]

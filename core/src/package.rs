@@ -79,16 +79,9 @@ impl Package {
 
     /// The list-summary view: `binding` is `false` or the bound package.
     pub fn summary(&self) -> Value {
-        let m = &self.meta;
-        json!({
-            "namespace": m.namespace,
-            "name": m.name,
-            "version": m.version,
-            "publish": m.publish,
-            "annotations": m.annotations,
-            "updated": m.updated,
-            "binding": self.binding.as_ref().map_or(Value::Bool(false), |b| json!(b)),
-        })
+        let mut m = self.meta.summary();
+        m.insert("binding".into(), self.binding.as_ref().map_or(Value::Bool(false), |b| json!(b)));
+        Value::Object(m)
     }
 }
 

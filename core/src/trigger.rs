@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::entity::EntityMeta;
 use crate::names::FullyQualifiedName;
@@ -52,14 +52,6 @@ pub struct Trigger {
 impl Trigger {
     /// The list-summary view.
     pub fn summary(&self) -> Value {
-        let m = &self.meta;
-        json!({
-            "namespace": m.namespace,
-            "name": m.name,
-            "version": m.version,
-            "publish": m.publish,
-            "annotations": m.annotations,
-            "updated": m.updated,
-        })
+        Value::Object(self.meta.summary())
     }
 }
