@@ -125,12 +125,6 @@ pub(crate) fn namespace(caller: &Identity, segment: &str) -> ApiResult<String> {
     Ok(segment.to_owned())
 }
 
-/// Checks that `caller` owns `ns`, naming `resource` in the 403 (lists of a namespace's
-/// actions, triggers, rules, activations and limits are its owner's alone).
-pub(crate) fn owner(caller: &Identity, ns: &str, resource: impl FnOnce() -> String) -> ApiResult<()> {
-    if caller.namespace == ns { Ok(()) } else { Err(ApiError::Forbidden(resource())) }
-}
-
 /// The fully qualified name of `ns[/pkg]/name`, every segment validated. (Entitlement depends
 /// on the resource: the caller decides it, see [`crate::entitle`].)
 pub(crate) fn entity(caller: &Identity, ns: &str, pkg: Option<&str>, name: &str) -> ApiResult<FullyQualifiedName> {

@@ -80,7 +80,7 @@ pub(crate) async fn list_top(
         return list_package(&st, &c, ns, pkg, q.as_deref()).await;
     }
     let ns = extract::namespace(&c, &ns)?;
-    extract::owner(&c, &ns, || ns.clone())?;
+    entitle::check(&c, Privilege::Read, &ns, None, || ns.clone())?;
     entities::list(&st, EntityQuery::new(Collection::Actions, &ns), q.as_deref()).await
 }
 

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::QueryMap;
 use crate::auth::Caller;
+use crate::entitle::{self, Privilege};
 use crate::error::{ApiError, ApiResult};
 use crate::extract;
 use crate::state::AppState;
@@ -30,7 +31,7 @@ pub(crate) async fn list(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let ns = extract::namespace(&c, &ns)?;
-    extract::owner(&c, &ns, || ns.clone())?;
+    entitle::check(&c, Privilege::Read, &ns, None, || ns.clone())?;
     let q = QueryMap::parse(q.as_deref())?;
     let (skip, limit) = extract::paging("activations", q.get("skip"), q.get("limit"))?;
     let count = extract::query_bool("count", q.get("count"), false)?;
@@ -72,7 +73,7 @@ async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &
     let ns = extract::namespace(c, ns)?;
     let id: ActivationId =
         id.parse().map_err(|e: gust_core::ids::ActivationIdError| ApiError::BadRequest(e.to_string()))?;
-    extract::owner(c, &ns, || format!("{ns}/{id}"))?;
+    entitle::check(c, Privilege::Read, &ns, None, || format!("{ns}/{id}"))?;
     // Completed here lately: the invoker may have answered before its store write landed.
     if let Some(r) = st.0.completions.recent.as_ref().and_then(|c| c.get(id)).filter(|r| r.namespace == ns.as_str()) {
         return Ok(Activation::clone(&r));

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
+use crate::entitle::{self, Privilege};
 use crate::error::{ApiError, ApiResult};
 use crate::extract;
 use crate::state::AppState;
@@ -23,7 +24,7 @@ pub(crate) async fn limits(
     Path(ns): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let ns = extract::namespace(&c, &ns)?;
-    extract::owner(&c, &ns, || ns.clone())?;
+    entitle::check(&c, Privilege::Read, &ns, None, || ns.clone())?;
     let cfg = &st.0.config;
     let t = st.0.throttler.limits(&c);
     let b = &cfg.bounds;

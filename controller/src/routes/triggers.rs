@@ -9,13 +9,14 @@ use serde_json::Value;
 
 use super::entities;
 use crate::auth::Caller;
+use crate::entitle::{self, Privilege};
 use crate::error::ApiResult;
 use crate::extract;
 use crate::state::AppState;
 
 async fn list(st: &AppState, c: &Caller, ns: &str, collection: Collection, q: Option<&str>) -> ApiResult<Json<Value>> {
     let ns = extract::namespace(&c.0, ns)?;
-    extract::owner(&c.0, &ns, || ns.clone())?;
+    entitle::check(&c.0, Privilege::Read, &ns, None, || ns.clone())?;
     entities::list(st, EntityQuery::new(collection, &ns), q).await
 }
 
