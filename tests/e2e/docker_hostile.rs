@@ -31,11 +31,13 @@ async fn syntax_errors_and_exceptions_are_reported() {
     assert!(msg.starts_with("The action failed during initialization") && msg.contains("SyntaxError"), "{msg}");
     g.await_containers("the broken container removed", |n| n.is_empty()).await;
 
+    // As in OpenWhisk's Node.js runtime, a throw is a developer error (a rejection would be an
+    // application error: tests/e2e/docker_runtimes.rs).
     node(&g, "thrower", "function main() { throw new Error('bad input: 42'); }", json!({})).await;
     let r = g.api.invoke("thrower", "blocking=true", &json!({})).await;
     assert_eq!(r.status, StatusCode::BAD_GATEWAY);
-    assert_eq!(r.body["response"]["status"], "application error");
-    assert_eq!(error_of(&r.body), "bad input: 42");
+    assert_eq!(r.body["response"]["status"], "action developer error");
+    assert_eq!(error_of(&r.body), "An error has occurred: Error: bad input: 42");
     let py = "def main(args):\n    raise ValueError('no way')\n";
     g.api.create("raiser", json!({"kind": "python:3.11", "code": py}), json!({})).await;
     let r = g.api.invoke("raiser", "blocking=true", &json!({})).await;

@@ -138,3 +138,105 @@ async fn a_user_image_built_here_answers_init_and_run() {
         warm.body["logs"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().ends_with("stdout: blackbox: ran"))
     );
 }
+
+/// Invokes `name` blocking, expecting an error (502 with the record); returns the record.
+async fn fail(g: &Gust, name: &str, params: Value, status: &str) -> Value {
+    let r = g.api.invoke(name, "blocking=true", &params).await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{name}: {:?}", r.body);
+    assert_eq!(r.body["response"]["status"], status, "{name}: {:?}", r.body);
+    assert_eq!(r.body["response"]["success"], false, "{name}");
+    r.body
+}
+
+fn logged(record: &Value, ending: &str) -> bool {
+    record["logs"].as_array().is_some_and(|logs| logs.iter().any(|l| l.as_str().is_some_and(|l| l.ends_with(ending))))
+}
+
+#[tokio::test]
+async fn a_node_action_that_throws_is_a_developer_error_and_its_container_is_not_reused() {
+    // As OpenWhisk's Node.js runtime: /run answers 502 "An error has occurred: <e>".
+    let g = Gust::start_docker(&["--prewarm", "false"]).await;
+    let code = "function main(p) { if (p.fail) throw new Error('thrown'); return {fine: true}; }";
+    g.api.create("thrower", json!({"kind": "nodejs:18", "code": code}), json!({})).await;
+    let r = fail(&g, "thrower", json!({"fail": true}), "action developer error").await;
+    assert_eq!(r["response"]["result"], json!({"error": "An error has occurred: Error: thrown"}));
+    assert!(logged(&r, "stderr: Error: thrown"), "the thrown error is logged: {r:?}");
+    g.await_containers("the container removed", |n| n.is_empty()).await;
+    let next = run(&g, "thrower", json!({}), json!({"fine": true})).await;
+    assert!(annotation(&next, "initTime").is_some(), "a new container: {next:?}");
+
+    // Something other than an Error is shown as a string.
+    let code = "function main() { throw 'boom'; }";
+    g.api.create("boom", json!({"kind": "nodejs:18", "code": code}), json!({})).await;
+    let r = fail(&g, "boom", json!({}), "action developer error").await;
+    assert_eq!(r["response"]["result"], json!({"error": "An error has occurred: boom"}));
+}
+
+#[tokio::test]
+async fn a_node_promise_that_rejects_is_an_application_error_with_the_serialised_error() {
+    let g = Gust::start_docker(&["--prewarm", "false"]).await;
+    let code = "function main() { return Promise.reject(new Error('rejected')); }";
+    g.api.create("rejecter", json!({"kind": "nodejs:18", "code": code}), json!({})).await;
+    let r = fail(&g, "rejecter", json!({}), "application error").await;
+    let error = &r["response"]["result"]["error"];
+    assert_eq!((&error["name"], &error["message"]), (&json!("Error"), &json!("rejected")), "{r:?}");
+    let stack = error["stack"].as_str().unwrap();
+    assert!(stack.starts_with("Error: rejected\n    at main (/action/index.js:1:"), "{stack}");
+    assert_eq!(error.as_object().unwrap().len(), 3, "{error}");
+    // An application error keeps the container.
+    let again = fail(&g, "rejecter", json!({}), "application error").await;
+    assert!(annotation(&again, "initTime").is_none(), "warm: {again:?}");
+
+    // The launcher serialises the reason as OpenWhisk's runtime does, with serialize-error (the
+    // image has the version OpenWhisk uses): the action reports what that module makes of the
+    // same error, then rejects with it (created at the same place: the same stack).
+    let action = r#"
+const { pathToFileURL } = require('url');
+class Refusal extends Error {
+  constructor(message) { super(message); this.name = 'Refusal'; this.code = 'E_REFUSED'; }
+}
+function reason(p) {
+  const e = new Refusal('rich');
+  e.status = 409;
+  e.details = { ids: [1, 2], when: new Date(0), nested: new Error('inner') };
+  e.details.self = e.details;
+  e.owner = e;
+  e.body = Buffer.from('raw');
+  e.retry = () => true;
+  if (p.nullProperty) e.cause = null;
+  return e;
+}
+exports.main = async (p) => {
+  const e = reason(p);
+  if (!p.expected) throw e;
+  const { serializeError } = await import(pathToFileURL(require.resolve('serialize-error')).href);
+  try {
+    return { error: serializeError(e) };
+  } catch (failure) {
+    return { error: failure.message };
+  }
+};
+"#;
+    // A package, so that the launcher `require`s it (plain code cannot `import()`).
+    let code = zip_b64(&[("package.json", r#"{"name": "rich"}"#), ("index.js", action)]);
+    g.api.create("rich", json!({"kind": "nodejs:18", "code": code}), json!({})).await;
+    for extra in [json!({}), json!({"nullProperty": true})] {
+        let mut params = extra.clone();
+        params["expected"] = json!(true);
+        let expected = fail(&g, "rich", params, "application error").await;
+        let rejected = fail(&g, "rich", extra.clone(), "application error").await;
+        assert_eq!(rejected["response"]["result"], expected["response"]["result"], "{extra}");
+        assert_eq!(rejected["logs"], json!([]), "a rejection is not logged");
+    }
+    let expected = fail(&g, "rich", json!({"expected": true}), "application error").await;
+    let error = &expected["response"]["result"]["error"];
+    assert_eq!(
+        (&error["name"], &error["code"], &error["status"]),
+        (&json!("Refusal"), &json!("E_REFUSED"), &json!(409))
+    );
+    assert_eq!(error["details"]["self"], "[Circular]", "{error}");
+    assert_eq!(error["details"]["nested"]["message"], "inner", "{error}");
+    let with_null = fail(&g, "rich", json!({"expected": true, "nullProperty": true}), "application error").await;
+    let message = "Cannot read properties of null (reading 'pipe')";
+    assert_eq!(with_null["response"]["result"], json!({"error": message}));
+}

@@ -7,7 +7,16 @@
 //   GUST_MAIN          the name of the function to call (default "main")
 //   __OW_WAIT_FOR_ACK  set: write {"ok":true} on fd 3 once the action is loaded
 // Then each stdin line is one activation, {"value": {...}, "activation_id": ..., ...}; the answer
-// is one line of JSON on fd 3. stdout and stderr are the activation's logs.
+// is one line on fd 3: the result as JSON, or, when main throws, `!{"error": <message>}` (the
+// run failed: the proxy answers /run with 502). stdout and stderr are the activation's logs.
+//
+// Errors, as in OpenWhisk's Node.js runtime (openwhisk-runtime-nodejs, core/nodejsActionBase):
+//   - main throws (synchronously): the error is logged and the run fails with
+//     "An error has occurred: <the thrown value as a string>", which the invoker makes an action
+//     developer error (and the container is not reused);
+//   - main's promise rejects (an async main that throws, too): the result is {"error": <the
+//     reason, serialised as serialize-error does>}, an application error; a falsy reason
+//     (reject(), undefined, null, 0, "") gives {"error": {}}.
 //
 // As a zygote (GUST_ZYGOTE=1: started by the proxy before any /init, so that Node's start-up is
 // paid ahead of demand) it first writes {"ready":true} on fd 3, then reads one stdin line,
@@ -92,11 +101,77 @@ async function answer(result) {
   writeResultLine(text === undefined ? 'null' : text);
 }
 
-// `{"error": <message>}` for a thrown error or a rejected promise.
-function errorValue(e) {
-  if (e instanceof Error) return e.message || e.name || String(e);
-  if (e === undefined || e === null) return {};
-  return e;
+// Says the run failed (the proxy answers /run with 502 and {"error": message}): `!` and the JSON
+// object, a line no result can be mistaken for (no JSON text starts with `!`).
+async function answerFailure(message) {
+  await flushed(process.stdout);
+  await flushed(process.stderr);
+  writeResultLine('!' + JSON.stringify({ error: message }));
+}
+
+// The message of a run whose main threw `e`: OpenWhisk's "An error has occurred: " and `e` as a
+// template literal shows it ("Error: thrown" for `new Error("thrown")`, "[object Object]" for a
+// plain object). A value that cannot become a string (a symbol, an object without a prototype)
+// makes OpenWhisk's own handler fail, which answers "Internal error.".
+function thrownMessage(e) {
+  try {
+    return `An error has occurred: ${e}`;
+  } catch {
+    return 'Internal error.';
+  }
+}
+
+// The `error` of a run whose promise rejected with `reason`: {} for a falsy reason, else the
+// reason serialised. Should serialising throw, OpenWhisk answers that exception's message.
+function rejectionError(reason) {
+  if (!reason) return {};
+  try {
+    return serializeReason(reason);
+  } catch (e) {
+    return e?.message;
+  }
+}
+
+// A rejection reason as OpenWhisk's runtime serialises it: with serializeError of the npm module
+// serialize-error 9.1.0 (the version its Node.js 18 image pins), whose rules are these. An object
+// (an Error or anything else) becomes a plain copy (plainCopy); a function becomes
+// "[Function: <its name, or anonymous>]"; anything else (a string, a number...) stays as it is.
+function serializeReason(reason) {
+  if (typeof reason === 'object' && reason !== null) return plainCopy(reason, []);
+  if (typeof reason === 'function') return `[Function: ${reason.name || 'anonymous'}]`;
+  return reason;
+}
+
+// The plain copy of `from` (nested in `ancestors`), by serialize-error 9.1.0's rules:
+//   - an object with a toJSON method is what that method returns, as it is;
+//   - otherwise an array or an object holding, in order, the own enumerable properties: a Buffer
+//     becomes "[object Buffer]", an object with a `pipe` method (a stream) "[object Stream]",
+//     an object that is one of its own ancestors "[Circular]", any other object its plain copy;
+//     a function is left out; any other value is kept. A property holding null throws a
+//     TypeError, as there (the stream test reads `.pipe` of it before the null test);
+//   - then `name`, `message`, `stack` and `code`, those that are strings, own or inherited (an
+//     Error's `name` is its prototype's).
+function plainCopy(from, ancestors) {
+  const lineage = [...ancestors, from];
+  if (typeof from.toJSON === 'function') return from.toJSON();
+  const to = Array.isArray(from) ? [] : {};
+  for (const [key, value] of Object.entries(from)) {
+    if (Buffer.isBuffer(value)) {
+      to[key] = '[object Buffer]';
+    } else if (typeof value === 'object' && typeof value.pipe === 'function') {
+      to[key] = '[object Stream]';
+    } else if (typeof value === 'function') {
+      continue;
+    } else if (typeof value !== 'object') {
+      to[key] = value;
+    } else {
+      to[key] = lineage.includes(value) ? '[Circular]' : plainCopy(value, lineage);
+    }
+  }
+  for (const name of ['name', 'message', 'stack', 'code']) {
+    if (typeof from[name] === 'string') to[name] = from[name];
+  }
+  return to;
 }
 
 // Sets process.env.__OW_<KEY> for every key but `value`; drops the ones a previous activation
@@ -155,13 +230,22 @@ async function serve(main, lines) {
       continue;
     }
     exported = exportContext(activation, exported);
+    let returned;
+    try {
+      returned = main(activation.value === undefined ? {} : activation.value);
+    } catch (e) {
+      // Thrown, not rejected: the run fails (a developer error); this launcher goes on serving.
+      console.error(e);
+      await answerFailure(thrownMessage(e));
+      continue;
+    }
     let result;
     try {
-      result = await main(activation.value === undefined ? {} : activation.value);
+      result = await returned;
       if (result === undefined) result = {};
-    } catch (e) {
-      if (e instanceof Error) console.error(e);
-      result = { error: errorValue(e) };
+    } catch (reason) {
+      // Rejected: an application error, not logged (OpenWhisk's runtime does not log it either).
+      result = { error: rejectionError(reason) };
     }
     await answer(result);
   }

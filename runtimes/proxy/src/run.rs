@@ -18,6 +18,9 @@ const MAX_CONCURRENCY: usize = 256;
 pub(crate) enum Outcome {
     /// The launcher answered a JSON object or array: the response body.
     Result(Vec<u8>),
+    /// The launcher said the run failed, with what to answer as `error` (a developer error; see
+    /// [`FAILED_PREFIX`]).
+    Failed(Value),
     /// The launcher answered something else.
     NotADictionary,
     /// The launcher is gone (now or before this run).
@@ -82,8 +85,23 @@ impl Pool {
     }
 }
 
-/// A launcher's answer: a JSON object or array is the result, anything else is not.
+/// The first byte of an answer line that says the run failed rather than produced a result: `!`
+/// and a JSON object whose `error` is the message, e.g. `!{"error":"An error has occurred: ..."}`.
+/// No JSON text starts with `!`, so no result can be mistaken for it. The proxy answers such a
+/// run with 502 and that `error`, which the invoker makes an action developer error (as
+/// OpenWhisk's Node.js runtime does when `main` throws); a result with an `error`, answered with
+/// 200, is an application error instead.
+pub(crate) const FAILED_PREFIX: u8 = b'!';
+
+/// A launcher's answer: a JSON object or array is the result, a failure line says why the run
+/// failed, anything else is neither.
 fn classify(answer: Vec<u8>) -> Outcome {
+    if let Some(failure) = answer.strip_prefix(&[FAILED_PREFIX]) {
+        return match serde_json::from_slice::<Value>(failure) {
+            Ok(Value::Object(mut failure)) => failure.remove("error").map_or(Outcome::NotADictionary, Outcome::Failed),
+            Ok(_) | Err(_) => Outcome::NotADictionary,
+        };
+    }
     match serde_json::from_slice::<Value>(&answer) {
         Ok(Value::Object(_) | Value::Array(_)) => Outcome::Result(answer),
         Ok(_) | Err(_) => Outcome::NotADictionary,
@@ -106,6 +124,20 @@ mod tests {
         assert_eq!(classify(b"[1,2]".to_vec()), Outcome::Result(b"[1,2]".to_vec()));
         assert_eq!(classify(b" {} \r".to_vec()), Outcome::Result(b" {} \r".to_vec()));
         for junk in [&b"42"[..], b"\"s\"", b"null", b"hello", b"", b"{\"a\":"] {
+            assert_eq!(classify(junk.to_vec()), Outcome::NotADictionary, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn a_failure_line_carries_the_error_to_answer() {
+        let failed = classify(br#"!{"error":"An error has occurred: Error: thrown"}"#.to_vec());
+        assert_eq!(failed, Outcome::Failed(Value::String("An error has occurred: Error: thrown".into())));
+        let structured = classify(br#"!{"error":{"code":7},"other":1}"#.to_vec());
+        assert_eq!(structured, Outcome::Failed(serde_json::json!({ "code": 7 })));
+        // Only `!` and an object with an `error` is a failure; a failure is never a result.
+        for junk in
+            [&b"!"[..], b"!{}", b"!\"thrown\"", b"![1]", b"!{\"error\":", b" !{\"error\":1}", b"!!{\"error\":1}"]
+        {
             assert_eq!(classify(junk.to_vec()), Outcome::NotADictionary, "{junk:?}");
         }
     }

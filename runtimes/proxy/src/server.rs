@@ -129,6 +129,8 @@ async fn run(State(proxy): State<Arc<Proxy>>, body: Bytes) -> Response {
         Ok(Outcome::Result(body)) => {
             (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
+        // The launcher said the run failed (OpenWhisk's Node.js runtime: main threw).
+        Ok(Outcome::Failed(failure)) => json_response(StatusCode::BAD_GATEWAY, json!({ "error": failure })),
         Ok(Outcome::NotADictionary) => {
             error(StatusCode::BAD_GATEWAY, "The action did not return a dictionary or array.")
         }

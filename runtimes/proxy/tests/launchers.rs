@@ -82,11 +82,123 @@ fn node_actions_run_with_openwhisk_semantics() {
     assert_eq!(proxy.run(json!({ "name": "Ada" })), (200, json!({ "hello": "Ada", "id": "a1", "init": "yes" })));
     assert_eq!(proxy.run(json!({ "later": 7 })), (200, json!({ "later": 7 })));
     assert_eq!(proxy.run(json!({ "nothing": true })), (200, json!({})));
-    assert_eq!(proxy.run(json!({ "throw": "x" })), (200, json!({ "error": "thrown x" })));
+    // A throw fails the run (OpenWhisk's 502, a developer error); a rejection is a result.
+    let thrown = json!({ "error": "An error has occurred: Error: thrown x" });
+    assert_eq!(proxy.run(json!({ "throw": "x" })), (502, thrown));
     assert_eq!(proxy.run(json!({ "reject": 7 })), (200, json!({ "error": { "code": 7 } })));
-    let (out, err) = proxy.logs_with_sentinels(5);
+    // The launcher goes on serving after either.
+    assert_eq!(proxy.run(json!({ "name": "Bo" })), (200, json!({ "hello": "Bo", "id": "a1", "init": "yes" })));
+    let (out, err) = proxy.logs_with_sentinels(6);
     assert!(out.starts_with(&format!("hello Ada\n{SENTINEL}\n")), "{out}");
-    assert!(err.contains("Error: thrown x"), "{err}");
+    assert!(err.contains("Error: thrown x\n    at main ("), "the thrown error is logged with its stack: {err}");
+}
+
+/// Node.js actions that throw or reject: what OpenWhisk's Node.js runtime answers (its runner
+/// and service in openwhisk-runtime-nodejs, core/nodejsActionBase).
+#[test]
+fn node_throws_fail_the_run_and_rejections_are_serialised_errors() {
+    let proxy = Proxy::start("nodejs");
+    let code = r#"
+const { PassThrough } = require('stream');
+class Refusal extends Error {
+  constructor(message) { super(message); this.name = 'Refusal'; this.code = 'E_REFUSED'; }
+}
+// What main throws, it throws synchronously.
+function main(p) {
+  switch (p.case) {
+    case 'throw string': throw 'boom';
+    case 'throw object': throw { reason: 'boom' };
+    case 'throw symbol': throw Symbol('boom');
+    case 'throw undefined': throw undefined;
+    case 'throw custom': throw new Refusal('no way');
+    default: return rejecting(p);
+  }
+}
+// An async function: what it throws is a rejection.
+async function rejecting(p) {
+  switch (p.case) {
+    case 'reject error': return Promise.reject(new Error('rejected'));
+    case 'reject rich': {
+      const e = new Refusal('rich');
+      e.status = 409;
+      e.details = { ids: [1, 2], when: new Date(0) };
+      e.details.self = e.details;
+      e.owner = e;
+      e.body = Buffer.from('raw');
+      e.stream = new PassThrough();
+      e.retry = () => true;
+      throw e;
+    }
+    case 'reject null property': {
+      const e = new Error('with null');
+      e.cause = null;
+      throw e;
+    }
+    case 'reject string': throw 'nope';
+    case 'reject number': return Promise.reject(42);
+    case 'reject function': return Promise.reject(function refuse() {});
+    case 'reject object': return Promise.reject({ code: 7, nested: { ok: false } });
+    case 'reject empty': return Promise.reject();
+    case 'reject null': return Promise.reject(null);
+    case 'reject zero': return Promise.reject(0);
+    case 'reject empty string': return Promise.reject('');
+    default: return { ok: true };
+  }
+}
+"#;
+    assert_eq!(proxy.init(code, json!({})), (200, json!({ "ok": true })));
+    let run = |case: &str| proxy.run(json!({ "case": case }));
+
+    // Thrown: 502 "An error has occurred: <the value as a string>".
+    let failed = |message: &str| (502, json!({ "error": format!("An error has occurred: {message}") }));
+    assert_eq!(run("throw string"), failed("boom"));
+    assert_eq!(run("throw object"), failed("[object Object]"));
+    assert_eq!(run("throw undefined"), failed("undefined"));
+    assert_eq!(run("throw custom"), failed("Refusal: no way"));
+    // A symbol cannot become a string: OpenWhisk's own handler fails.
+    assert_eq!(run("throw symbol"), (502, json!({ "error": "Internal error." })));
+
+    // Rejected: 200 {"error": <the reason serialised>}.
+    let (status, body) = run("reject error");
+    assert_eq!(status, 200, "{body}");
+    let error = body["error"].as_object().unwrap();
+    assert_eq!(error.len(), 3, "name, message and stack: {body}");
+    assert_eq!((&error["name"], &error["message"]), (&json!("Error"), &json!("rejected")));
+    assert!(error["stack"].as_str().unwrap().starts_with("Error: rejected\n    at rejecting ("), "{body}");
+
+    // An async main that throws rejects: the own enumerable properties, name, message, stack and
+    // code; cycles, buffers, streams and functions as serialize-error has them.
+    let (status, body) = run("reject rich");
+    assert_eq!(status, 200, "{body}");
+    let mut error = body["error"].clone();
+    let stack = error.as_object_mut().unwrap().remove("stack").unwrap();
+    assert!(stack.as_str().unwrap().starts_with("Refusal: rich\n    at rejecting ("), "{body}");
+    let expected = json!({
+        "name": "Refusal", "code": "E_REFUSED", "status": 409,
+        "details": { "ids": [1, 2], "when": "1970-01-01T00:00:00.000Z", "self": "[Circular]" },
+        "owner": "[Circular]", "body": "[object Buffer]", "stream": "[object Stream]", "message": "rich",
+    });
+    assert_eq!(error, expected);
+
+    // serialize-error 9.1.0 throws on a property holding null; OpenWhisk answers its message.
+    let null_property = json!({ "error": "Cannot read properties of null (reading 'pipe')" });
+    assert_eq!(run("reject null property"), (200, null_property));
+
+    assert_eq!(run("reject string"), (200, json!({ "error": "nope" })));
+    assert_eq!(run("reject number"), (200, json!({ "error": 42 })));
+    assert_eq!(run("reject function"), (200, json!({ "error": "[Function: refuse]" })));
+    let object = json!({ "error": { "code": 7, "nested": { "ok": false } } });
+    assert_eq!(run("reject object"), (200, object));
+    for falsy in ["reject empty", "reject null", "reject zero", "reject empty string"] {
+        assert_eq!(run(falsy), (200, json!({ "error": {} })), "{falsy}");
+    }
+    assert_eq!(run("fine"), (200, json!({ "ok": true })));
+
+    // Only the thrown errors are logged (a rejection is not, as in OpenWhisk).
+    let (_, err) = proxy.logs_with_sentinels(17);
+    assert!(err.contains("Refusal: no way\n    at main ("), "{err}");
+    assert!(err.contains("boom"), "{err}");
+    assert!(!err.contains("rejected") && !err.contains("rich"), "{err}");
 }
 
 #[test]

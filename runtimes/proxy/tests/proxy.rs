@@ -14,7 +14,7 @@ use common::{Proxy, SENTINEL, post, zip_of};
 use serde_json::json;
 
 /// Echoes each activation's `value` back with the init env's GREETING; `{"junk":..}` answers
-/// junk, `{"exit":..}` exits. Logs one line to stdout and one to stderr per activation.
+/// junk, `{"fail":..}` a failure line, `{"badfail":..}` a malformed one, `{"exit":..}` exits. Logs one line to stdout and one to stderr per activation.
 const ECHO: &str = r#"#!/bin/sh
 [ -n "$__OW_WAIT_FOR_ACK" ] && echo '{"ok":true}' >&3
 while IFS= read -r line; do
@@ -22,6 +22,8 @@ while IFS= read -r line; do
   echo "err: $line" >&2
   case "$line" in
     *'"junk"'*) echo 'this is not json' >&3 ;;
+    *'"fail"'*) echo '!{"error":"failed on purpose"}' >&3 ;;
+    *'"badfail"'*) echo '!failed' >&3 ;;
     *'"exit"'*) exit 0 ;;
     *) printf '{"line":%s,"greeting":"%s","proxy":"%s"}\n' "$line" "$GREETING" "$__OW_PROXY_VERSION" >&3 ;;
   esac
@@ -59,9 +61,13 @@ fn init_and_runs_follow_the_protocol() {
     let (status, body) = proxy.run(json!([1, 2]));
     assert_eq!((status, &body["line"]["value"]), (200, &json!([1, 2])));
 
-    let junk = proxy.run(json!({ "junk": true }));
-    assert_eq!(junk, (502, json!({ "error": "The action did not return a dictionary or array." })));
+    let not_a_dictionary = json!({ "error": "The action did not return a dictionary or array." });
+    assert_eq!(proxy.run(json!({ "junk": true })), (502, not_a_dictionary.clone()));
     assert_eq!(proxy.run(json!({ "after": 1 })).0, 200);
+    // `!` and {"error": e}: the run failed, 502 with that error; the action goes on serving.
+    assert_eq!(proxy.run(json!({ "fail": true })), (502, json!({ "error": "failed on purpose" })));
+    assert_eq!(proxy.run(json!({ "badfail": true })), (502, not_a_dictionary));
+    assert_eq!(proxy.run(json!({ "after": 2 })).0, 200);
 
     let gone = json!({ "error": "The action did not produce a valid response and exited unexpectedly." });
     assert_eq!(proxy.run(json!({ "exit": true })), (502, gone.clone()));
@@ -70,13 +76,13 @@ fn init_and_runs_follow_the_protocol() {
 
     // Every /run (including the one before init) ends with a sentinel on both streams, after the
     // activation's own output.
-    let (out, err) = proxy.logs_with_sentinels(10);
+    let (out, err) = proxy.logs_with_sentinels(13);
     let sentinel_after = |text: &str, prefix: &str| {
         let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(prefix) || *l == SENTINEL).collect();
-        // Before init: a sentinel alone. Then six runs that logged, then the exit run (logged,
+        // Before init: a sentinel alone. Then nine runs that logged, then the exit run (logged,
         // no answer), then two runs on the dead action.
         let mut expected = vec![SENTINEL];
-        for _ in 0..6 {
+        for _ in 0..9 {
             expected.extend([prefix, SENTINEL]);
         }
         expected.extend([prefix, SENTINEL, SENTINEL, SENTINEL]);
