@@ -136,15 +136,23 @@ pub struct ActivationCount {
     pub activations: u64,
 }
 
+/// An activation in a list: a summary, or with `docs=true` the record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ActivationListItem {
+    /// `docs=false`.
+    Summary(ActivationSummary),
+    /// `docs=true`.
+    Record(Activation),
+}
+
 /// `GET .../activations`: summaries, full records with `docs=true`, or with `count=true`
 /// `{"activations": n}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum ActivationListing {
-    /// Summaries (`docs=false`), newest first.
-    Summaries(Vec<ActivationSummary>),
-    /// Records (`docs=true`), newest first.
-    Records(Vec<Activation>),
+    /// The page, newest first.
+    Page(Vec<ActivationListItem>),
     /// With `count=true`.
     Count(ActivationCount),
 }

@@ -50,7 +50,9 @@ const TAGS: [(&str, &str); 7] = [
 pub(crate) fn skeleton() -> OpenApi {
     let mut components = ComponentsBuilder::new()
         .security_scheme(BASIC, SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)))
-        .schema(errors::ErrorBody::name(), errors::ErrorBody::schema());
+        .schema(errors::ErrorBody::name(), errors::ErrorBody::schema())
+        // Referred to by name: an invoke's body is optional, and the reference keeps it so.
+        .schema(activations::InvokePayload::name(), activations::InvokePayload::schema());
     for (name, response) in errors::all() {
         components = components.response(name, response);
     }

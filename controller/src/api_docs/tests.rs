@@ -276,12 +276,16 @@ fn activations_fit_their_shapes() {
     };
     for view in [Activation::user_view(&a), json!([a.user_view()])] {
         if view.is_array() {
-            assert!(matches!(fits::<act::ActivationListing>(&view), act::ActivationListing::Records(_)));
+            let listing = fits::<act::ActivationListing>(&view);
+            assert!(
+                matches!(&listing, act::ActivationListing::Page(p) if matches!(p[0], act::ActivationListItem::Record(_)))
+            );
         } else {
             fits::<act::Activation>(&view);
         }
     }
-    assert!(matches!(fits::<act::ActivationListing>(&json!([a.summary()])), act::ActivationListing::Summaries(_)));
+    let listing = fits::<act::ActivationListing>(&json!([a.summary()]));
+    assert!(matches!(&listing, act::ActivationListing::Page(p) if matches!(p[0], act::ActivationListItem::Summary(_))));
     a.end = 0;
     a.cause = None;
     a.response = ActivationResponse::error(ActivationStatus::WhiskError, "broke");

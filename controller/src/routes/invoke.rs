@@ -14,7 +14,7 @@ use gust_core::names::FullyQualifiedName;
 use serde_json::{Value, json};
 
 use super::QueryMap;
-use crate::api_docs::activations::{ActivationIdBody, InvokeFailure, InvokeOutcome, InvokePayload};
+use crate::api_docs::activations::{ActivationIdBody, InvokeFailure, InvokeOutcome};
 use crate::api_docs::errors::{
     BadRequest, Conflict, Forbidden, NotFound, Throttled, TooLarge, Unavailable, UnsupportedMediaType,
 };
@@ -31,7 +31,7 @@ use crate::state::AppState;
 /// it finishes within `timeout` (200 success, 502 application or developer error, 500 platform
 /// error), else 202 with the id. The body's keys override the action's parameters.
 #[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{name}", tag = "Actions", params(EntityPath, InvokeQuery),
-    request_body(content = Option<InvokePayload>, content_type = "application/json",
+    request_body(content = ref("#/components/schemas/InvokePayload"), content_type = "application/json",
         description = "The invoke's parameters: a JSON object, or no body."),
     responses(
         (status = 200, description = "Blocking, finished with success.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
@@ -62,7 +62,7 @@ pub(crate) async fn invoke(
 /// parameters.
 #[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", tag = "Actions",
     params(PackagedActionPath, InvokeQuery),
-    request_body(content = Option<InvokePayload>, content_type = "application/json",
+    request_body(content = ref("#/components/schemas/InvokePayload"), content_type = "application/json",
         description = "The invoke's parameters: a JSON object, or no body."),
     responses(
         (status = 200, description = "Blocking, finished with success.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
