@@ -35,7 +35,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use utoipa::openapi::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 pub use error::ApiError;
@@ -86,7 +86,9 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(actions::list_top))
         .routes(routes!(actions::list_top_slash))
         .routes(routes!(actions::get, actions::put, actions::delete, invoke::invoke))
-        .routes(routes!(actions::list_package))
+        // `actions/{pkg}/` names no action: other methods than GET are an unknown route (404),
+        // as they were when one wildcard route served every path below `actions/`.
+        .routes(routes!(actions::list_package).map(|methods| methods.fallback(unrouted)))
         .routes(routes!(
             actions::get_in_package,
             actions::put_in_package,
@@ -107,6 +109,18 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(activations::get))
         .routes(routes!(activations::logs))
         .routes(routes!(activations::result))
+}
+
+/// Marks the answer of a method fallback that answers as an unknown route (so that the test
+/// of the description against the router does not count it as a served operation).
+#[derive(Debug, Clone, Copy)]
+struct Unrouted;
+
+/// An unknown route's 404, for methods a path does not serve.
+async fn unrouted() -> axum::response::Response {
+    let mut resp = axum::response::IntoResponse::into_response(ApiError::RouteNotFound);
+    resp.extensions_mut().insert(Unrouted);
+    resp
 }
 
 /// The router and the complete OpenAPI document it serves.

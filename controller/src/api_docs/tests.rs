@@ -76,9 +76,10 @@ async fn recording_router() -> (axum::Router, Seen) {
                 let route =
                     req.extensions().get::<MatchedPath>().map(|p| (p.as_str().to_owned(), req.method().to_string()));
                 let resp = next.run(req).await;
-                // A matched path with a method it does not serve is the method router's 405 (no
-                // handler answers 405 itself).
-                let refused = resp.status() == StatusCode::METHOD_NOT_ALLOWED;
+                // A matched path with a method it does not serve: the method router's 405 (no
+                // handler answers 405 itself), or a fallback answering as an unknown route.
+                let refused = resp.status() == StatusCode::METHOD_NOT_ALLOWED
+                    || resp.extensions().get::<crate::Unrouted>().is_some();
                 if let Some(route) = route.filter(|_| !refused) {
                     record.lock().unwrap().insert(route);
                 }
@@ -322,4 +323,28 @@ async fn what_the_routes_answer_fits_the_shapes() {
     assert!(matches!(fits::<ent::ActionListing>(&v), ent::ActionListing::Page(p) if p.len() == 1));
     let (_, v) = call(&r, &Method::GET, "/api/v1/namespaces/_/packages?count=true", None).await;
     assert!(matches!(fits::<ent::PackageListing>(&v), ent::PackageListing::Count(c) if c.packages == 1));
+}
+
+#[tokio::test]
+async fn the_explicit_action_routes_answer_what_the_wildcard_answered() {
+    let (r, _) = recording_router().await;
+    let not_a_route = "The requested resource could not be found.";
+    for (method, uri) in [
+        (Method::GET, "/api/v1/namespaces/_/actions/a/b/c"),
+        (Method::POST, "/api/v1/namespaces/_/actions/a/b/c"),
+        (Method::GET, "/api/v1/namespaces/_/actions/a//"),
+        (Method::PUT, "/api/v1/namespaces/_/actions/p/"),
+        (Method::DELETE, "/api/v1/namespaces/_/actions/p/"),
+        (Method::POST, "/api/v1/namespaces/_/actions/p/"),
+    ] {
+        let (s, v) = call(&r, &method, uri, None).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some(not_a_route)), "{method} {uri}");
+    }
+    let (s, v) = call(&r, &Method::GET, "/api/v1/namespaces/_/actions//x", None).await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("The name of the entity contains illegal characters."))
+    );
+    let (s, v) = call(&r, &Method::PATCH, "/api/v1/namespaces/_/actions/x", None).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED, "{v}");
 }
