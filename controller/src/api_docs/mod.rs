@@ -98,7 +98,7 @@ fn complete_operation(op: &mut Operation, secured: bool) {
     responses.entry("default".into()).or_insert_with(|| {
         RefOr::T(errors::error_response(
             "Any other error: a method the path does not serve (405), a body over the 50 MiB limit \
-             (413), an internal error (500).",
+             (413), an internal error (500), the store not reachable (503).",
         ))
     });
 }

@@ -188,7 +188,18 @@ fn the_document_is_openapi_3_and_every_reference_resolves() {
         let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("external reference {r}"));
         assert!(doc.pointer(pointer).is_some(), "unresolved reference {r}");
     }
-    // Credentials everywhere under /api/v1/namespaces, nowhere else.
+    // Credentials everywhere under /api/v1/namespaces, nowhere else; operation ids unique, and
+    // every link names one.
+    let mut ids = BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            assert!(ids.insert(op["operationId"].as_str().unwrap().to_owned()), "{} twice", op["operationId"]);
+        }
+    }
+    let mut links = Vec::new();
+    collect_key(&doc, "operationId", &mut links);
+    assert!(links.len() > ids.len(), "no links");
+    assert!(links.iter().all(|id| ids.contains(id)), "{links:?}");
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let secured = op.get("security").is_some();
@@ -199,14 +210,19 @@ fn the_document_is_openapi_3_and_every_reference_resolves() {
 }
 
 fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    collect_key(v, "$ref", out);
+}
+
+/// Every string value under `key`, anywhere in `v`.
+fn collect_key(v: &Value, key: &str, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
-            if let Some(Value::String(r)) = m.get("$ref") {
+            if let Some(Value::String(r)) = m.get(key) {
                 out.push(r.clone());
             }
-            m.values().for_each(|v| collect_refs(v, out));
+            m.values().for_each(|v| collect_key(v, key, out));
         }
-        Value::Array(a) => a.iter().for_each(|v| collect_refs(v, out)),
+        Value::Array(a) => a.iter().for_each(|v| collect_key(v, key, out)),
         _ => {}
     }
 }

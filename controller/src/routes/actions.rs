@@ -41,7 +41,7 @@ fn action_json(a: &Action) -> Json<Value> {
 ///
 /// Summaries, newest first, those inside the namespace's packages too (their `namespace` is
 /// `ns/package`). Only the namespace's owner may list them.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions", tag = "Actions", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions", operation_id = "listActions", tag = "Actions", params(NsPath, ListQuery),
     responses((status = 200, description = "The actions, or their count.", body = wire::ActionListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_top(
@@ -58,7 +58,7 @@ pub(crate) async fn list_top(
 /// List the namespace's actions (with a trailing slash)
 ///
 /// The same as without the slash.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/", tag = "Actions", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/", operation_id = "listActionsSlash", tag = "Actions", params(NsPath, ListQuery),
     responses((status = 200, description = "The actions, or their count.", body = wire::ActionListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_top_slash(
@@ -73,7 +73,7 @@ pub(crate) async fn list_top_slash(
 /// Get an action
 ///
 /// With `code=false`, without its code.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/{name}", tag = "Actions", params(EntityPath, CodeQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/{name}", operation_id = "getAction", tag = "Actions", params(EntityPath, CodeQuery),
     responses((status = 200, description = "The action.", body = wire::Action),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 404, response = NotFound), (status = 409, response = Conflict)))]
@@ -90,7 +90,7 @@ pub(crate) async fn get(
 ///
 /// Through a binding, the action of the bound package with the parameters it runs with there.
 /// With `code=false`, without its code.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", tag = "Actions",
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", operation_id = "getPackageAction", tag = "Actions",
     params(PackagedActionPath, CodeQuery),
     responses((status = 200, description = "The action.", body = wire::Action),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
@@ -124,7 +124,7 @@ async fn get_action(
 ///
 /// For a binding, the actions of the bound package (their `namespace` is the bound package's
 /// path).
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/{pkg}/", tag = "Actions",
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/actions/{pkg}/", operation_id = "listPackageActions", tag = "Actions",
     params(PackageActionsPath, ListQuery),
     responses((status = 200, description = "The actions, or their count.", body = wire::ActionListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
@@ -163,9 +163,13 @@ async fn writable(st: &AppState, c: &Identity, fqn: &FullyQualifiedName) -> ApiR
 /// Creating needs `exec`; updating an existing action needs `overwrite=true` (else 409) and
 /// merges the body into it. The code is checked (a Wasm module must compile) before anything
 /// is written.
-#[utoipa::path(put, path = "/api/v1/namespaces/{ns}/actions/{name}", tag = "Actions", params(EntityPath, OverwriteQuery),
+#[utoipa::path(put, path = "/api/v1/namespaces/{ns}/actions/{name}", operation_id = "putAction", tag = "Actions", params(EntityPath, OverwriteQuery),
     request_body(content = wire::ActionPut, content_type = "application/json", description = "The action."),
-    responses((status = 200, description = "The action as stored.", body = wire::Action),
+    responses((status = 200, description = "The action as stored.", body = wire::Action, links(
+            ("get" = (operation_id = "getAction", parameters(("ns" = "$request.path.ns"), ("name" = "$request.path.name")))),
+            ("invoke" = (operation_id = "invokeAction", parameters(("ns" = "$request.path.ns"), ("name" = "$request.path.name")))),
+            ("delete" = (operation_id = "deleteAction", parameters(("ns" = "$request.path.ns"), ("name" = "$request.path.name"))))
+        )),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 409, response = Conflict), (status = 413, response = TooLarge),
         (status = 415, response = UnsupportedMediaType)))]
@@ -184,7 +188,7 @@ pub(crate) async fn put(
 /// Create or update an action in a package
 ///
 /// As for an action at the top of the namespace; the package must exist and not be a binding.
-#[utoipa::path(put, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", tag = "Actions",
+#[utoipa::path(put, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", operation_id = "putPackageAction", tag = "Actions",
     params(PackagedActionPath, OverwriteQuery),
     request_body(content = wire::ActionPut, content_type = "application/json", description = "The action."),
     responses((status = 200, description = "The action as stored.", body = wire::Action),
@@ -246,7 +250,7 @@ fn check_sizes(put: &ActionPut, exec_max: usize, params_max: usize) -> ApiResult
 }
 
 /// Delete an action
-#[utoipa::path(delete, path = "/api/v1/namespaces/{ns}/actions/{name}", tag = "Actions", params(EntityPath),
+#[utoipa::path(delete, path = "/api/v1/namespaces/{ns}/actions/{name}", operation_id = "deleteAction", tag = "Actions", params(EntityPath),
     responses((status = 200, description = "The deleted action.", body = wire::Action),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 404, response = NotFound), (status = 409, response = Conflict)))]
@@ -262,7 +266,7 @@ pub(crate) async fn delete(
 /// Delete an action of a package
 ///
 /// Not through a binding (400).
-#[utoipa::path(delete, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", tag = "Actions",
+#[utoipa::path(delete, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", operation_id = "deletePackageAction", tag = "Actions",
     params(PackagedActionPath),
     responses((status = 200, description = "The deleted action.", body = wire::Action),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),

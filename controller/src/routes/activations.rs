@@ -29,7 +29,7 @@ fn epoch(v: Option<&str>) -> ApiResult<Option<u64>> {
 ///
 /// Summaries, newest first (by start); full records with `docs=true`. Only the namespace's
 /// owner may list them.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations", tag = "Activations", params(NsPath, ActivationsQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations", operation_id = "listActivations", tag = "Activations", params(NsPath, ActivationsQuery),
     responses((status = 200, description = "The activations, or their count.", body = wire::ActivationListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list(
@@ -80,7 +80,7 @@ pub(crate) async fn list(
 /// List activations (with a trailing slash)
 ///
 /// The same as without the slash.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/", tag = "Activations",
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/", operation_id = "listActivationsSlash", tag = "Activations",
     params(NsPath, ActivationsQuery),
     responses((status = 200, description = "The activations, or their count.", body = wire::ActivationListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
@@ -106,7 +106,7 @@ async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &
 }
 
 /// Get an activation
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}", tag = "Activations", params(ActivationPath),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}", operation_id = "getActivation", tag = "Activations", params(ActivationPath),
     responses((status = 200, description = "The record.", body = wire::Activation),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 404, response = NotFound)))]
@@ -119,7 +119,7 @@ pub(crate) async fn get(
 }
 
 /// Get the logs of an activation
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}/logs", tag = "Activations", params(ActivationPath),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}/logs", operation_id = "getActivationLogs", tag = "Activations", params(ActivationPath),
     responses((status = 200, description = "The log lines.", body = wire::ActivationLogs),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 404, response = NotFound)))]
@@ -132,7 +132,7 @@ pub(crate) async fn logs(
 }
 
 /// Get the result of an activation
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}/result", tag = "Activations",
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}/result", operation_id = "getActivationResult", tag = "Activations",
     params(ActivationPath),
     responses((status = 200, description = "The outcome: status, success, result and size.", body = wire::ActivationResult),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),

@@ -13,7 +13,7 @@ pub(crate) struct ApiDocument(pub(crate) Bytes);
 /// The OpenAPI description
 ///
 /// This document: every route, its parameters, bodies and answers.
-#[utoipa::path(get, path = "/api/v1/api-docs", tag = "Info",
+#[utoipa::path(get, path = "/api/v1/api-docs", operation_id = "getApiDocs", tag = "Info",
     responses((status = 200, description = "An OpenAPI 3 document.", body = Object, content_type = "application/json")))]
 pub(crate) async fn api_docs(Extension(doc): Extension<ApiDocument>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], doc.0).into_response()
@@ -36,7 +36,7 @@ path is the caller's.</p>
 ///
 /// A short page that points to the OpenAPI description (OpenWhisk redirects to a Swagger UI
 /// here; Gust has none).
-#[utoipa::path(get, path = "/api/v1/docs", tag = "Info",
+#[utoipa::path(get, path = "/api/v1/docs", operation_id = "getDocsPage", tag = "Info",
     responses((status = 200, description = "An HTML page linking the description.", body = String, content_type = "text/html")))]
 pub(crate) async fn docs() -> Html<&'static str> {
     Html(DOCS_PAGE)

@@ -10,7 +10,7 @@ use crate::state::AppState;
 /// Ping
 ///
 /// `pong`, while the controller serves.
-#[utoipa::path(get, path = "/ping", tag = "Info",
+#[utoipa::path(get, path = "/ping", operation_id = "ping", tag = "Info",
     responses((status = 200, description = "`pong`", body = String, content_type = "text/plain", example = "pong")))]
 pub(crate) async fn ping() -> &'static str {
     "pong"
@@ -19,7 +19,7 @@ pub(crate) async fn ping() -> &'static str {
 /// The API
 ///
 /// Its version and where its description is.
-#[utoipa::path(get, path = "/api/v1", tag = "Info", responses((status = 200, description = "The API.", body = ApiInfo)))]
+#[utoipa::path(get, path = "/api/v1", operation_id = "getApiInfo", tag = "Info", responses((status = 200, description = "The API.", body = ApiInfo)))]
 pub(crate) async fn api_v1() -> Json<Value> {
     Json(json!({
         "description": "OpenWhisk API",
@@ -34,7 +34,7 @@ pub(crate) async fn api_v1() -> Json<Value> {
 /// The deployment
 ///
 /// Its limits and runtime kinds (tools discover kinds here).
-#[utoipa::path(get, path = "/", tag = "Info", responses((status = 200, description = "The deployment.", body = DeploymentInfo)))]
+#[utoipa::path(get, path = "/", operation_id = "getDeployment", tag = "Info", responses((status = 200, description = "The deployment.", body = DeploymentInfo)))]
 pub(crate) async fn root(State(st): State<AppState>) -> Json<Value> {
     let cfg = &st.0.config;
     let b = &cfg.bounds;

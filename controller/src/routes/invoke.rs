@@ -30,12 +30,17 @@ use crate::state::AppState;
 /// Non-blocking (the default): 202 with the activation id at once. Blocking: the outcome when
 /// it finishes within `timeout` (200 success, 502 application or developer error, 500 platform
 /// error), else 202 with the id. The body's keys override the action's parameters.
-#[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{name}", tag = "Actions", params(EntityPath, InvokeQuery),
+#[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{name}", operation_id = "invokeAction", tag = "Actions", params(EntityPath, InvokeQuery),
     request_body(content = ref("#/components/schemas/InvokePayload"), content_type = "application/json",
         description = "The invoke's parameters: a JSON object, or no body."),
     responses(
         (status = 200, description = "Blocking, finished with success.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
-        (status = 202, description = "Non-blocking, or blocking past its wait.", body = ActivationIdBody, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
+        (status = 202, description = "Non-blocking, or blocking past its wait.", body = ActivationIdBody, headers(("x-openwhisk-activation-id" = String, description = "The activation id.")),
+            links(
+            ("record" = (operation_id = "getActivation", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("result" = (operation_id = "getActivationResult", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("logs" = (operation_id = "getActivationLogs", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId"))))
+        )),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 404, response = NotFound), (status = 409, response = Conflict),
         (status = 413, response = TooLarge), (status = 415, response = UnsupportedMediaType),
@@ -60,13 +65,18 @@ pub(crate) async fn invoke(
 ///
 /// As for an action at the top of the namespace; through a binding, with the binding's
 /// parameters.
-#[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", tag = "Actions",
+#[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", operation_id = "invokePackageAction", tag = "Actions",
     params(PackagedActionPath, InvokeQuery),
     request_body(content = ref("#/components/schemas/InvokePayload"), content_type = "application/json",
         description = "The invoke's parameters: a JSON object, or no body."),
     responses(
         (status = 200, description = "Blocking, finished with success.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
-        (status = 202, description = "Non-blocking, or blocking past its wait.", body = ActivationIdBody, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
+        (status = 202, description = "Non-blocking, or blocking past its wait.", body = ActivationIdBody, headers(("x-openwhisk-activation-id" = String, description = "The activation id.")),
+            links(
+            ("record" = (operation_id = "getActivation", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("result" = (operation_id = "getActivationResult", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("logs" = (operation_id = "getActivationLogs", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId"))))
+        )),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 404, response = NotFound), (status = 409, response = Conflict),
         (status = 413, response = TooLarge), (status = 415, response = UnsupportedMediaType),

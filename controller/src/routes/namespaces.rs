@@ -16,7 +16,7 @@ use crate::state::AppState;
 /// List the caller's namespaces
 ///
 /// Exactly one: the namespace of the credentials.
-#[utoipa::path(get, path = "/api/v1/namespaces", tag = "Namespaces",
+#[utoipa::path(get, path = "/api/v1/namespaces", operation_id = "listNamespaces", tag = "Namespaces",
     responses((status = 200, description = "The caller's namespace.", body = Vec<String>, example = json!(["guest"]))))]
 pub(crate) async fn list(Caller(c): Caller) -> Json<Value> {
     Json(json!([c.namespace]))
@@ -26,7 +26,7 @@ pub(crate) async fn list(Caller(c): Caller) -> Json<Value> {
 ///
 /// The namespace's overrides where set, the system's values otherwise. Only its owner may read
 /// them.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/limits", tag = "Namespaces", params(NsPath),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/limits", operation_id = "getLimits", tag = "Namespaces", params(NsPath),
     responses((status = 200, description = "The limits.", body = NamespaceLimits),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn limits(
@@ -59,7 +59,7 @@ pub(crate) async fn limits(
 /// Below the limits
 ///
 /// There is nothing below the limits: always 400.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/limits/{what}", tag = "Namespaces", params(LimitsPartPath),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/limits/{what}", operation_id = "getBelowLimits", tag = "Namespaces", params(LimitsPartPath),
     responses((status = 400, response = BadRequest)))]
 pub(crate) async fn limits_below(Caller(_): Caller, Path((_, what)): Path<(String, String)>) -> ApiError {
     ApiError::BadRequest(format!("The limits have no part named '{what}'."))

@@ -38,7 +38,7 @@ fn package_json(p: &Package) -> Value {
 /// List packages
 ///
 /// All of the caller's own; of another namespace, only its shared packages (not bindings).
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages", tag = "Packages", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages", operation_id = "listPackages", tag = "Packages", params(NsPath, ListQuery),
     responses((status = 200, description = "The packages, or their count.", body = wire::PackageListing),
         (status = 400, response = BadRequest)))]
 pub(crate) async fn list(
@@ -58,7 +58,7 @@ pub(crate) async fn list(
 /// List packages (with a trailing slash)
 ///
 /// The same as without the slash.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages/", tag = "Packages", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages/", operation_id = "listPackagesSlash", tag = "Packages", params(NsPath, ListQuery),
     responses((status = 200, description = "The packages, or their count.", body = wire::PackageListing),
         (status = 400, response = BadRequest)))]
 pub(crate) async fn list_slash(
@@ -74,7 +74,7 @@ pub(crate) async fn list_slash(
 ///
 /// The package with its actions and feeds; for a binding, the binding with the bound package's
 /// parameters under its own, and the bound package's actions.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages/{name}", tag = "Packages", params(PackagePath),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages/{name}", operation_id = "getPackage", tag = "Packages", params(PackagePath),
     responses((status = 200, description = "The package.", body = wire::PackageWithContents),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 404, response = NotFound), (status = 409, response = Conflict)))]
@@ -162,10 +162,14 @@ fn check_bound(fqn: &FullyQualifiedName, b: &Binding, found: Option<Entity>) -> 
 ///
 /// With `binding`, a binding of a package of the caller's or a shared one. Updating an existing
 /// package needs `overwrite=true` (else 409); a package cannot become a binding.
-#[utoipa::path(put, path = "/api/v1/namespaces/{ns}/packages/{name}", tag = "Packages",
+#[utoipa::path(put, path = "/api/v1/namespaces/{ns}/packages/{name}", operation_id = "putPackage", tag = "Packages",
     params(PackagePath, OverwriteQuery),
     request_body(content = wire::PackagePut, content_type = "application/json", description = "The package."),
-    responses((status = 200, description = "The package as stored.", body = wire::Package),
+    responses((status = 200, description = "The package as stored.", body = wire::Package, links(
+            ("get" = (operation_id = "getPackage", parameters(("ns" = "$request.path.ns"), ("name" = "$request.path.name")))),
+            ("actions" = (operation_id = "listPackageActions", parameters(("ns" = "$request.path.ns"), ("pkg" = "$request.path.name")))),
+            ("delete" = (operation_id = "deletePackage", parameters(("ns" = "$request.path.ns"), ("name" = "$request.path.name"))))
+        )),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),
         (status = 409, response = Conflict), (status = 413, response = TooLarge),
         (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable)))]
@@ -208,7 +212,7 @@ pub(crate) async fn put(
 ///
 /// A binding always; a package only when empty, or with `force=true`, after deleting its
 /// actions.
-#[utoipa::path(delete, path = "/api/v1/namespaces/{ns}/packages/{name}", tag = "Packages",
+#[utoipa::path(delete, path = "/api/v1/namespaces/{ns}/packages/{name}", operation_id = "deletePackage", tag = "Packages",
     params(PackagePath, ForceQuery),
     responses((status = 200, description = "The deleted package.", body = wire::Package),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden),

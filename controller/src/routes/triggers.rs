@@ -25,7 +25,7 @@ async fn list(st: &AppState, c: &Caller, ns: &str, collection: Collection, q: Op
 /// List triggers
 ///
 /// Summaries, newest first. Only the namespace's owner may list them.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/triggers", tag = "Triggers", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/triggers", operation_id = "listTriggers", tag = "Triggers", params(NsPath, ListQuery),
     responses((status = 200, description = "The triggers, or their count.", body = TriggerListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_triggers(
@@ -40,7 +40,7 @@ pub(crate) async fn list_triggers(
 /// List triggers (with a trailing slash)
 ///
 /// The same as without the slash.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/triggers/", tag = "Triggers", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/triggers/", operation_id = "listTriggersSlash", tag = "Triggers", params(NsPath, ListQuery),
     responses((status = 200, description = "The triggers, or their count.", body = TriggerListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_triggers_slash(
@@ -55,7 +55,7 @@ pub(crate) async fn list_triggers_slash(
 /// List rules
 ///
 /// Rules without their status, newest first. Only the namespace's owner may list them.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/rules", tag = "Rules", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/rules", operation_id = "listRules", tag = "Rules", params(NsPath, ListQuery),
     responses((status = 200, description = "The rules, or their count.", body = RuleListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_rules(
@@ -70,7 +70,7 @@ pub(crate) async fn list_rules(
 /// List rules (with a trailing slash)
 ///
 /// The same as without the slash.
-#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/rules/", tag = "Rules", params(NsPath, ListQuery),
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/rules/", operation_id = "listRulesSlash", tag = "Rules", params(NsPath, ListQuery),
     responses((status = 200, description = "The rules, or their count.", body = RuleListing),
         (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_rules_slash(
