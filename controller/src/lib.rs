@@ -6,11 +6,13 @@
 //! packages and bindings with entitlement on the resource ([`resolve`], [`entitle`]), the
 //! [`balancer`]'s choice of an invoker, publishing, and the wait for blocking calls on this
 //! controller's completion topic ([`completion`]). Every error is an [`ApiError`] with
-//! OpenWhisk's status and body ([`error`], [`envelope`]).
+//! OpenWhisk's status and body ([`error`], [`envelope`]). The routes and their OpenAPI
+//! description come from the same declarations ([`api_docs`], served at `/api/v1/api-docs`).
 //!
 //! The controller never talks to an invoker directly: only through the bus, even in one
 //! process.
 
+pub mod api_docs;
 pub mod auth;
 pub mod balancer;
 mod completion;
@@ -30,14 +32,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use error::ApiError;
 pub use invocation::{Invocation, InvokeError, Outcome};
 pub use serve::{serve, serve_all};
 pub use state::{AppState, ControllerConfig, ControllerServices};
 
-use routes::{actions, activations, info, invoke, namespaces, packages, triggers};
+use routes::{actions, activations, docs, info, invoke, namespaces, packages, triggers};
 
 /// The largest request body the HTTP layer reads (OpenWhisk: 50 MiB); smaller limits per
 /// route are checked by the handlers.
@@ -67,35 +71,77 @@ impl AppState {
     }
 }
 
+/// The routes and their OpenAPI description, made from the same declarations: each handler's
+/// `#[utoipa::path]` gives its path, method and description, and `routes!` adds it to the
+/// router and to the document at once (see [`api_docs`]).
+fn described() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(api_docs::skeleton())
+        .routes(routes!(info::ping))
+        .routes(routes!(info::root))
+        .routes(routes!(info::api_v1))
+        .routes(routes!(docs::api_docs))
+        .routes(routes!(docs::docs))
+        .routes(routes!(namespaces::list))
+        .routes(routes!(actions::list_top))
+        .routes(routes!(actions::list_top_slash))
+        .routes(routes!(actions::get, actions::put, actions::delete, invoke::invoke))
+        // `actions/{pkg}/` names no action: other methods than GET are an unknown route (404),
+        // as they were when one wildcard route served every path below `actions/`.
+        .routes(routes!(actions::list_package).map(|methods| methods.fallback(unrouted)))
+        .routes(routes!(
+            actions::get_in_package,
+            actions::put_in_package,
+            actions::delete_in_package,
+            invoke::invoke_in_package
+        ))
+        .routes(routes!(packages::list))
+        .routes(routes!(packages::list_slash))
+        .routes(routes!(packages::get, packages::put, packages::delete))
+        .routes(routes!(triggers::list_triggers))
+        .routes(routes!(triggers::list_triggers_slash))
+        .routes(routes!(triggers::list_rules))
+        .routes(routes!(triggers::list_rules_slash))
+        .routes(routes!(namespaces::limits))
+        .routes(routes!(namespaces::limits_below))
+        .routes(routes!(activations::list))
+        .routes(routes!(activations::list_slash))
+        .routes(routes!(activations::get))
+        .routes(routes!(activations::logs))
+        .routes(routes!(activations::result))
+}
+
+/// Marks the answer of a method fallback that answers as an unknown route (so that the test
+/// of the description against the router does not count it as a served operation).
+#[derive(Debug, Clone, Copy)]
+struct Unrouted;
+
+/// An unknown route's 404, for methods a path does not serve.
+async fn unrouted() -> axum::response::Response {
+    let mut resp = axum::response::IntoResponse::into_response(ApiError::RouteNotFound);
+    resp.extensions_mut().insert(Unrouted);
+    resp
+}
+
+/// The router and the complete OpenAPI document it serves.
+fn router_and_document() -> (Router<AppState>, OpenApi) {
+    let (router, mut doc) = described().split_for_parts();
+    api_docs::complete(&mut doc);
+    (router, doc)
+}
+
+/// The OpenAPI 3 description of the API, as `GET /api/v1/api-docs` serves it.
+pub fn openapi() -> OpenApi {
+    router_and_document().1
+}
+
 /// The router, for serving or for in-process tests with `oneshot`.
 pub fn app(state: AppState) -> Router {
-    let ns = "/api/v1/namespaces/{ns}";
-    let routes = Router::new()
-        .route("/ping", get(info::ping))
-        .route("/", get(info::root))
-        .route("/api/v1", get(info::api_v1))
-        .route("/api/v1/namespaces", get(namespaces::list))
-        .route(&format!("{ns}/actions"), get(actions::list_top))
-        .route(&format!("{ns}/actions/"), get(actions::list_top))
-        .route(
-            &format!("{ns}/actions/{{*rest}}"),
-            get(actions::get).put(actions::put).delete(actions::delete).post(invoke::invoke),
-        )
-        .route(&format!("{ns}/packages"), get(packages::list))
-        .route(&format!("{ns}/packages/"), get(packages::list))
-        .route(&format!("{ns}/packages/{{name}}"), get(packages::get).put(packages::put).delete(packages::delete))
-        .route(&format!("{ns}/triggers"), get(triggers::list_triggers))
-        .route(&format!("{ns}/triggers/"), get(triggers::list_triggers))
-        .route(&format!("{ns}/rules"), get(triggers::list_rules))
-        .route(&format!("{ns}/rules/"), get(triggers::list_rules))
-        .route(&format!("{ns}/limits"), get(namespaces::limits))
-        .route(&format!("{ns}/limits/{{what}}"), get(namespaces::limits_below))
-        .route(&format!("{ns}/activations"), get(activations::list))
-        .route(&format!("{ns}/activations/"), get(activations::list))
-        .route(&format!("{ns}/activations/{{id}}"), get(activations::get))
-        .route(&format!("{ns}/activations/{{id}}/logs"), get(activations::logs))
-        .route(&format!("{ns}/activations/{{id}}/result"), get(activations::result))
+    let (router, doc) = router_and_document();
+    // Serialising a document of plain maps and strings cannot fail; an empty body would show.
+    let json = serde_json::to_vec(&doc).unwrap_or_default();
+    let routes = router
         .fallback(|| async { ApiError::RouteNotFound })
+        .layer(axum::Extension(docs::ApiDocument(json.into())))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     // Around the whole router rather than each route: the envelope then sees the answers the

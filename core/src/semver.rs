@@ -20,9 +20,16 @@ impl SemVer {
     /// `0.0.1`, the version of every new entity.
     pub const INITIAL: SemVer = SemVer { major: 0, minor: 0, patch: 1 };
 
-    /// The next patch version (every update bumps it).
+    /// The next patch version (every update bumps it). A patch (or minor) number that cannot
+    /// grow carries into the next minor (or major), so the result is always greater; only at
+    /// the very last version does it stay put.
     pub fn bump_patch(self) -> SemVer {
-        SemVer { patch: self.patch + 1, ..self }
+        match (self.patch.checked_add(1), self.minor.checked_add(1), self.major.checked_add(1)) {
+            (Some(patch), _, _) => SemVer { patch, ..self },
+            (None, Some(minor), _) => SemVer { minor, patch: 0, ..self },
+            (None, None, Some(major)) => SemVer { major, minor: 0, patch: 0 },
+            (None, None, None) => self,
+        }
     }
 }
 
@@ -76,5 +83,16 @@ mod tests {
         assert_eq!(v.bump_patch().to_string(), "1.2.4");
         assert_eq!("2".parse::<SemVer>().unwrap().to_string(), "2.0.0");
         assert!("x.y".parse::<SemVer>().is_err());
+    }
+
+    #[test]
+    fn bumping_the_largest_patch_carries_instead_of_overflowing() {
+        // An update of an entity PUT with version 0.0.4294967295 once panicked here.
+        let v: SemVer = "0.0.4294967295".parse().unwrap();
+        assert_eq!(v.bump_patch().to_string(), "0.1.0");
+        let v: SemVer = "1.4294967295.4294967295".parse().unwrap();
+        assert_eq!(v.bump_patch().to_string(), "2.0.0");
+        let last = SemVer { major: u32::MAX, minor: u32::MAX, patch: u32::MAX };
+        assert_eq!(last.bump_patch(), last);
     }
 }

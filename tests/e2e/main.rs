@@ -14,6 +14,7 @@ mod errors;
 mod hostile;
 mod invoke;
 mod load;
+mod openapi;
 mod scenarios;
 mod sdk;
 mod server;

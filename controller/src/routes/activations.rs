@@ -8,6 +8,9 @@ use gust_core::store::ActivationQuery;
 use serde_json::{Value, json};
 
 use super::QueryMap;
+use crate::api_docs::activations as wire;
+use crate::api_docs::errors::{BadRequest, Forbidden, NotFound};
+use crate::api_docs::params::{ActivationPath, ActivationsQuery, NsPath};
 use crate::auth::Caller;
 use crate::entitle::{self, Privilege};
 use crate::error::{ApiError, ApiResult};
@@ -23,7 +26,13 @@ fn epoch(v: Option<&str>) -> ApiResult<Option<u64>> {
     .transpose()
 }
 
-/// `GET .../activations?name=&since=&upto=&skip=&limit=&count=&docs=`.
+/// List activations
+///
+/// Summaries, newest first (by start); full records with `docs=true`. Only the namespace's
+/// owner may list them.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations", operation_id = "listActivations", tag = "Activations", params(NsPath, ActivationsQuery),
+    responses((status = 200, description = "The activations, or their count.", body = wire::ActivationListing),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list(
     State(st): State<AppState>,
     Caller(c): Caller,
@@ -69,6 +78,22 @@ pub(crate) async fn list(
     Ok(Json(Value::Array(records.iter().map(view).collect())))
 }
 
+/// List activations (with a trailing slash)
+///
+/// The same as without the slash.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/", operation_id = "listActivationsSlash", tag = "Activations",
+    params(NsPath, ActivationsQuery),
+    responses((status = 200, description = "The activations, or their count.", body = wire::ActivationListing),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
+pub(crate) async fn list_slash(
+    st: State<AppState>,
+    c: Caller,
+    ns: Path<String>,
+    q: RawQuery,
+) -> ApiResult<Json<Value>> {
+    list(st, c, ns, q).await
+}
+
 async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &str) -> ApiResult<Activation> {
     let ns = extract::namespace(c, ns)?;
     let id: ActivationId =
@@ -81,7 +106,11 @@ async fn record(st: &AppState, c: &gust_core::subject::Identity, ns: &str, id: &
     st.0.services.activations.get(&ns, id).await?.ok_or(ApiError::NotFound)
 }
 
-/// `GET .../activations/{id}`.
+/// Get an activation
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}", operation_id = "getActivation", tag = "Activations", params(ActivationPath),
+    responses((status = 200, description = "The record.", body = wire::Activation),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)))]
 pub(crate) async fn get(
     State(st): State<AppState>,
     Caller(c): Caller,
@@ -90,7 +119,11 @@ pub(crate) async fn get(
     Ok(Json(record(&st, &c, &ns, &id).await?.user_view()))
 }
 
-/// `GET .../activations/{id}/logs`.
+/// Get the logs of an activation
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}/logs", operation_id = "getActivationLogs", tag = "Activations", params(ActivationPath),
+    responses((status = 200, description = "The log lines.", body = wire::ActivationLogs),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)))]
 pub(crate) async fn logs(
     State(st): State<AppState>,
     Caller(c): Caller,
@@ -99,7 +132,12 @@ pub(crate) async fn logs(
     Ok(Json(json!({"logs": record(&st, &c, &ns, &id).await?.logs})))
 }
 
-/// `GET .../activations/{id}/result`.
+/// Get the result of an activation
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/activations/{id}/result", operation_id = "getActivationResult", tag = "Activations",
+    params(ActivationPath),
+    responses((status = 200, description = "The outcome: status, success, result and size.", body = wire::ActivationResult),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)))]
 pub(crate) async fn result(
     State(st): State<AppState>,
     Caller(c): Caller,

@@ -4,14 +4,22 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
+use crate::api_docs::info::{ApiInfo, DeploymentInfo};
 use crate::state::AppState;
 
-/// `GET /ping`.
+/// Ping
+///
+/// `pong`, while the controller serves.
+#[utoipa::path(get, path = "/ping", operation_id = "ping", tag = "Info",
+    responses((status = 200, description = "`pong`", body = String, content_type = "text/plain", example = "pong")))]
 pub(crate) async fn ping() -> &'static str {
     "pong"
 }
 
-/// `GET /api/v1`.
+/// The API
+///
+/// Its version and where its description is.
+#[utoipa::path(get, path = "/api/v1", operation_id = "getApiInfo", tag = "Info", responses((status = 200, description = "The API.", body = ApiInfo)))]
 pub(crate) async fn api_v1() -> Json<Value> {
     Json(json!({
         "description": "OpenWhisk API",
@@ -23,7 +31,10 @@ pub(crate) async fn api_v1() -> Json<Value> {
     }))
 }
 
-/// `GET /`: the deployment's limits and runtime kinds (tools discover kinds here).
+/// The deployment
+///
+/// Its limits and runtime kinds (tools discover kinds here).
+#[utoipa::path(get, path = "/", operation_id = "getDeployment", tag = "Info", responses((status = 200, description = "The deployment.", body = DeploymentInfo)))]
 pub(crate) async fn root(State(st): State<AppState>) -> Json<Value> {
     let cfg = &st.0.config;
     let b = &cfg.bounds;

@@ -1,4 +1,4 @@
-//! `POST .../actions/{rest}`: invoke an action, blocking or not. The route only parses the
+//! `POST .../actions/{name}` and `.../actions/{pkg}/{name}`: invoke an action, blocking or not. The route only parses the
 //! request into an [`Invocation`] and turns the core's [`Outcome`] into OpenWhisk's answer.
 
 use std::time::Duration;
@@ -10,28 +10,104 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gust_core::activation::{Activation, ActivationStatus};
 use gust_core::ids::{ActivationId, TransactionId};
+use gust_core::names::FullyQualifiedName;
 use serde_json::{Value, json};
 
 use super::QueryMap;
 use super::actions;
+use crate::api_docs::activations::{ActivationIdBody, InvokeFailure, InvokeOutcome};
+use crate::api_docs::errors::{
+    BadRequest, Conflict, Forbidden, NotFound, Throttled, TooLarge, Unavailable, UnsupportedMediaType,
+};
+use crate::api_docs::params::{EntityPath, InvokeQuery, PackagedActionPath};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract;
 use crate::invocation::{Invocation, Outcome};
 use crate::state::AppState;
 
-/// `POST .../actions/{rest}?blocking=&result=&timeout=`.
-#[allow(clippy::too_many_arguments)]
+/// Invoke an action
+///
+/// Non-blocking (the default): 202 with the activation id at once. Blocking: the outcome when
+/// it finishes within `timeout` (200 success, 502 application or developer error, 500 platform
+/// error), else 202 with the id. The body's keys override the action's parameters.
+#[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{name}", operation_id = "invokeAction", tag = "Actions", params(EntityPath, InvokeQuery),
+    request_body(content = ref("#/components/schemas/InvokePayload"), content_type = "application/json",
+        description = "The invoke's parameters: a JSON object, or no body."),
+    responses(
+        (status = 200, description = "Blocking, finished with success.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
+        (status = 202, description = "Non-blocking, or blocking past its wait.", body = ActivationIdBody, headers(("x-openwhisk-activation-id" = String, description = "The activation id.")),
+            links(
+            ("record" = (operation_id = "getActivation", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("result" = (operation_id = "getActivationResult", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("logs" = (operation_id = "getActivationLogs", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId"))))
+        )),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 409, response = Conflict),
+        (status = 413, response = TooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = Throttled),
+        (status = 500, description = "Blocking, finished with a platform error (the record), or an internal error.", body = InvokeFailure),
+        (status = 502, description = "Blocking, finished with an application or developer error.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
+        (status = 503, response = Unavailable)))]
 pub(crate) async fn invoke(
+    st: State<AppState>,
+    caller: Caller,
+    tid: axum::Extension<TransactionId>,
+    Path((ns, name)): Path<(String, String)>,
+    q: RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let action = actions::action_name(&caller.0, &ns, None, &name)?;
+    invoke_action(st, caller, tid, action, q, headers, body).await
+}
+
+/// Invoke an action of a package
+///
+/// As for an action at the top of the namespace; through a binding, with the binding's
+/// parameters.
+#[utoipa::path(post, path = "/api/v1/namespaces/{ns}/actions/{pkg}/{name}", operation_id = "invokePackageAction", tag = "Actions",
+    params(PackagedActionPath, InvokeQuery),
+    request_body(content = ref("#/components/schemas/InvokePayload"), content_type = "application/json",
+        description = "The invoke's parameters: a JSON object, or no body."),
+    responses(
+        (status = 200, description = "Blocking, finished with success.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
+        (status = 202, description = "Non-blocking, or blocking past its wait.", body = ActivationIdBody, headers(("x-openwhisk-activation-id" = String, description = "The activation id.")),
+            links(
+            ("record" = (operation_id = "getActivation", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("result" = (operation_id = "getActivationResult", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId")))),
+            ("logs" = (operation_id = "getActivationLogs", parameters(("ns" = "$request.path.ns"), ("id" = "$response.body#/activationId"))))
+        )),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 409, response = Conflict),
+        (status = 413, response = TooLarge), (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = Throttled),
+        (status = 500, description = "Blocking, finished with a platform error (the record), or an internal error.", body = InvokeFailure),
+        (status = 502, description = "Blocking, finished with an application or developer error.", body = InvokeOutcome, headers(("x-openwhisk-activation-id" = String, description = "The activation id."))),
+        (status = 503, response = Unavailable)))]
+pub(crate) async fn invoke_in_package(
+    st: State<AppState>,
+    caller: Caller,
+    tid: axum::Extension<TransactionId>,
+    Path((ns, pkg, name)): Path<(String, String, String)>,
+    q: RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let action = actions::action_name(&caller.0, &ns, Some(&pkg), &name)?;
+    invoke_action(st, caller, tid, action, q, headers, body).await
+}
+
+/// Parses the rest of an invoke of `action` into an [`Invocation`] and answers its outcome.
+async fn invoke_action(
     State(st): State<AppState>,
     Caller(caller): Caller,
     axum::Extension(tid): axum::Extension<TransactionId>,
-    Path((ns, rest)): Path<(String, String)>,
+    action: FullyQualifiedName,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let action = actions::action_name(&caller, &ns, &rest)?;
     let q = QueryMap::parse(q.as_deref())?;
     let blocking = extract::query_bool("blocking", q.get("blocking"), false)?;
     let result_only = extract::query_bool("result", q.get("result"), false)?;

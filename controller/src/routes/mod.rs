@@ -2,6 +2,7 @@
 
 pub(crate) mod actions;
 pub(crate) mod activations;
+pub(crate) mod docs;
 mod entities;
 pub(crate) mod info;
 pub(crate) mod invoke;

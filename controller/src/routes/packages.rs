@@ -13,6 +13,11 @@ use gust_core::time::now_ms;
 use serde_json::{Value, json};
 
 use super::{QueryMap, entities};
+use crate::api_docs::entities as wire;
+use crate::api_docs::errors::{
+    BadRequest, Conflict, Forbidden, NotFound, TooLarge, Unprocessable, UnsupportedMediaType,
+};
+use crate::api_docs::params::{ForceQuery, ListQuery, NsPath, OverwriteQuery, PackagePath};
 use crate::auth::Caller;
 use crate::entitle::{self, Privilege};
 use crate::error::{ApiError, ApiResult};
@@ -30,7 +35,12 @@ fn package_json(p: &Package) -> Value {
     serde_json::to_value(p).unwrap_or(Value::Null)
 }
 
-/// `GET .../packages`: all of the caller's own; of another namespace, only its shared ones.
+/// List packages
+///
+/// All of the caller's own; of another namespace, only its shared packages (not bindings).
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages", operation_id = "listPackages", tag = "Packages", params(NsPath, ListQuery),
+    responses((status = 200, description = "The packages, or their count.", body = wire::PackageListing),
+        (status = 400, response = BadRequest)))]
 pub(crate) async fn list(
     State(st): State<AppState>,
     Caller(c): Caller,
@@ -45,8 +55,29 @@ pub(crate) async fn list(
     entities::list(&st, query, q.as_deref()).await
 }
 
-/// `GET .../packages/{name}`: the package with its actions and feeds; for a binding, the
-/// binding with the bound package's parameters under its own, and the bound package's actions.
+/// List packages (with a trailing slash)
+///
+/// The same as without the slash.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages/", operation_id = "listPackagesSlash", tag = "Packages", params(NsPath, ListQuery),
+    responses((status = 200, description = "The packages, or their count.", body = wire::PackageListing),
+        (status = 400, response = BadRequest)))]
+pub(crate) async fn list_slash(
+    st: State<AppState>,
+    c: Caller,
+    ns: Path<String>,
+    q: RawQuery,
+) -> ApiResult<Json<Value>> {
+    list(st, c, ns, q).await
+}
+
+/// Get a package
+///
+/// The package with its actions and feeds; for a binding, the binding with the bound package's
+/// parameters under its own, and the bound package's actions.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/packages/{name}", operation_id = "getPackage", tag = "Packages", params(PackagePath),
+    responses((status = 200, description = "The package.", body = wire::PackageWithContents),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 409, response = Conflict)))]
 pub(crate) async fn get(
     State(st): State<AppState>,
     Caller(c): Caller,
@@ -127,7 +158,21 @@ fn check_bound(fqn: &FullyQualifiedName, b: &Binding, found: Option<Entity>) -> 
     }
 }
 
-/// `PUT .../packages/{name}[?overwrite=true]`: a package, or with `binding`, a binding.
+/// Create or update a package or binding
+///
+/// With `binding`, a binding of a package of the caller's or a shared one. Updating an existing
+/// package needs `overwrite=true` (else 409); a package cannot become a binding.
+#[utoipa::path(put, path = "/api/v1/namespaces/{ns}/packages/{name}", operation_id = "putPackage", tag = "Packages",
+    params(PackagePath, OverwriteQuery),
+    request_body(content = wire::PackagePut, content_type = "application/json", description = "The package."),
+    responses((status = 200, description = "The package as stored.", body = wire::Package, links(
+            ("get" = (operation_id = "getPackage", parameters(("ns" = "$request.path.ns"), ("name" = "$request.path.name")))),
+            ("actions" = (operation_id = "listPackageActions", parameters(("ns" = "$request.path.ns"), ("pkg" = "$request.path.name")))),
+            ("delete" = (operation_id = "deletePackage", parameters(("ns" = "$request.path.ns"), ("name" = "$request.path.name"))))
+        )),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 409, response = Conflict), (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable)))]
 pub(crate) async fn put(
     State(st): State<AppState>,
     Caller(c): Caller,
@@ -163,8 +208,15 @@ pub(crate) async fn put(
     Ok(Json(entity.to_json()))
 }
 
-/// `DELETE .../packages/{name}[?force=true]`: a binding always; a package only when empty,
-/// or with `force`, after deleting its actions.
+/// Delete a package or binding
+///
+/// A binding always; a package only when empty, or with `force=true`, after deleting its
+/// actions.
+#[utoipa::path(delete, path = "/api/v1/namespaces/{ns}/packages/{name}", operation_id = "deletePackage", tag = "Packages",
+    params(PackagePath, ForceQuery),
+    responses((status = 200, description = "The deleted package.", body = wire::Package),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden),
+        (status = 404, response = NotFound), (status = 409, response = Conflict)))]
 pub(crate) async fn delete(
     State(st): State<AppState>,
     Caller(c): Caller,

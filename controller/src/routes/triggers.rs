@@ -8,6 +8,9 @@ use gust_core::store::EntityQuery;
 use serde_json::Value;
 
 use super::entities;
+use crate::api_docs::entities::{RuleListing, TriggerListing};
+use crate::api_docs::errors::{BadRequest, Forbidden};
+use crate::api_docs::params::{ListQuery, NsPath};
 use crate::auth::Caller;
 use crate::entitle::{self, Privilege};
 use crate::error::ApiResult;
@@ -20,7 +23,12 @@ async fn list(st: &AppState, c: &Caller, ns: &str, collection: Collection, q: Op
     entities::list(st, EntityQuery::new(collection, &ns), q).await
 }
 
-/// `GET .../triggers`.
+/// List triggers
+///
+/// Summaries, newest first. Only the namespace's owner may list them.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/triggers", operation_id = "listTriggers", tag = "Triggers", params(NsPath, ListQuery),
+    responses((status = 200, description = "The triggers, or their count.", body = TriggerListing),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_triggers(
     State(st): State<AppState>,
     c: Caller,
@@ -30,7 +38,27 @@ pub(crate) async fn list_triggers(
     list(&st, &c, &ns, Collection::Triggers, q.as_deref()).await
 }
 
-/// `GET .../rules`.
+/// List triggers (with a trailing slash)
+///
+/// The same as without the slash.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/triggers/", operation_id = "listTriggersSlash", tag = "Triggers", params(NsPath, ListQuery),
+    responses((status = 200, description = "The triggers, or their count.", body = TriggerListing),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
+pub(crate) async fn list_triggers_slash(
+    st: State<AppState>,
+    c: Caller,
+    ns: Path<String>,
+    q: RawQuery,
+) -> ApiResult<Json<Value>> {
+    list_triggers(st, c, ns, q).await
+}
+
+/// List rules
+///
+/// Rules without their status, newest first. Only the namespace's owner may list them.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/rules", operation_id = "listRules", tag = "Rules", params(NsPath, ListQuery),
+    responses((status = 200, description = "The rules, or their count.", body = RuleListing),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
 pub(crate) async fn list_rules(
     State(st): State<AppState>,
     c: Caller,
@@ -38,4 +66,19 @@ pub(crate) async fn list_rules(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     list(&st, &c, &ns, Collection::Rules, q.as_deref()).await
+}
+
+/// List rules (with a trailing slash)
+///
+/// The same as without the slash.
+#[utoipa::path(get, path = "/api/v1/namespaces/{ns}/rules/", operation_id = "listRulesSlash", tag = "Rules", params(NsPath, ListQuery),
+    responses((status = 200, description = "The rules, or their count.", body = RuleListing),
+        (status = 400, response = BadRequest), (status = 403, response = Forbidden)))]
+pub(crate) async fn list_rules_slash(
+    st: State<AppState>,
+    c: Caller,
+    ns: Path<String>,
+    q: RawQuery,
+) -> ApiResult<Json<Value>> {
+    list_rules(st, c, ns, q).await
 }
