@@ -174,16 +174,16 @@ mod tests {
         assert_eq!(r.annotations.get("timeout"), Some(&json!(false)));
         assert_eq!(r.annotations.get("initTime"), Some(&json!(3)));
         assert!(r.annotations.get("binding").is_none());
+        assert_eq!(r.duration, Some(5));
+        assert_eq!(r.response.status, ActivationStatus::Success);
         let through = ActivationMessage { binding: Some("guest/mine".into()), ..m.clone() };
-        let r = build(
+        let bound = build(
             &through,
             Some(&a),
             not_run(ActivationResponse::success(json!({}), None)),
             Timing { start: 1, end: 2, prepare_ms: None },
         );
-        assert_eq!(r.annotations.get("binding"), Some(&json!("guest/mine")));
-        assert_eq!(r.duration, Some(5));
-        assert_eq!(r.response.status, ActivationStatus::Success);
+        assert_eq!(bound.annotations.get("binding"), Some(&json!("guest/mine")));
         let warm = build(
             &m,
             Some(&a),
