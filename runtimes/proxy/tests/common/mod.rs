@@ -34,30 +34,42 @@ impl Proxy {
 
     /// Starts a proxy for `runtime` with variables added to its environment.
     pub(crate) fn start_with_env(runtime: &str, env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let launchers = concat!(env!("CARGO_MANIFEST_DIR"), "/../images/");
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gust-proxy"))
-            .env("GUST_RUNTIME", runtime)
-            .env("GUST_LAUNCHER_DIR", format!("{launchers}{runtime}"))
-            .env("GUST_PROXY_PORT", port.to_string())
-            .env("GUST_ACTION_DIR", dir.path().join("action"))
-            .env_remove("__OW_ALLOW_CONCURRENT")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = capture(child.stdout.take().unwrap());
-        let stderr = capture(child.stderr.take().unwrap());
-        let proxy = Self { child, port, stdout, stderr, _dir: dir };
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(10), "the proxy did not start listening");
-            thread::sleep(Duration::from_millis(20));
+        // A port picked here may be taken by someone else before the proxy binds it (tests run
+        // in parallel): a proxy that exits before it listens is started again on another port.
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let launchers = concat!(env!("CARGO_MANIFEST_DIR"), "/../images/");
+            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_gust-proxy"))
+                .env("GUST_RUNTIME", runtime)
+                .env("GUST_LAUNCHER_DIR", format!("{launchers}{runtime}"))
+                .env("GUST_PROXY_PORT", port.to_string())
+                .env("GUST_ACTION_DIR", dir.path().join("action"))
+                .env_remove("__OW_ALLOW_CONCURRENT")
+                .envs(env.iter().copied())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let stdout = capture(child.stdout.take().unwrap());
+            let stderr = capture(child.stderr.take().unwrap());
+            let mut proxy = Self { child, port, stdout, stderr, _dir: dir };
+            let start = Instant::now();
+            loop {
+                if proxy.child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                // Listening, and still alive after the connection (not someone else's port).
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() && proxy.child.try_wait().unwrap().is_none() {
+                    return proxy;
+                }
+                assert!(start.elapsed() < Duration::from_secs(10), "the proxy did not start listening");
+                thread::sleep(Duration::from_millis(20));
+            }
+            eprintln!("the proxy exited before listening on {port}, starting another: {}", proxy.stderr());
         }
-        proxy
+        panic!("the proxy never started listening");
     }
 
     /// The action directory (the real path, as the action sees it).
@@ -97,9 +109,9 @@ impl Proxy {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// POSTs `body` to `path`.
+    /// POSTs `body` to `path`; a failed exchange panics with what the proxy printed.
     pub(crate) fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        post(self.port, path, body)
+        try_post(self.port, path, body).unwrap_or_else(|e| panic!("POST {path}: {e}\nproxy stderr:\n{}", self.stderr()))
     }
 
     /// `/init` with plain code and an env map.
@@ -158,21 +170,25 @@ fn capture(stream: impl Stream) -> Arc<Mutex<String>> {
 
 /// One HTTP/1.1 POST on a fresh connection; the status and the JSON body.
 pub(crate) fn post(port: u16, path: &str, body: &Value) -> (u16, Value) {
+    try_post(port, path, body).unwrap_or_else(|e| panic!("POST {path}: {e}"))
+}
+
+/// [`post`], with the transport's errors returned.
+pub(crate) fn try_post(port: u16, path: &str, body: &Value) -> std::io::Result<(u16, Value)> {
     let body = body.to_string();
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     write!(
         stream,
         "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
+    )?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    stream.read_to_string(&mut response)?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
-    (status, serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}")))
+    Ok((status, serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body:?}"))))
 }
 
 /// A zip archive of `(name, text)` files.
