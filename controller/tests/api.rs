@@ -2,47 +2,19 @@
 //! in-process bus): what it answers on its own, without an invoker.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use gust_controller::{ControllerConfig, ControllerServices, app, start};
-use gust_core::bus::InProcessBus;
-use gust_core::exec::Exec;
-use gust_core::memory::{MemoryActivationStore, MemoryEntityStore, MemorySubjectStore};
+use gust_controller::{ControllerConfig, app, start};
 use gust_core::messages::ControllerId;
-use gust_core::prepare::{ExecPreparer, ExecRejected};
-use gust_core::registry::LocalRegistry;
-use gust_core::store::SubjectStore;
-use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
+use gust_core::subject::GUEST_AUTH;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-/// Accepts any code: module validation is the Wasm engine's job, tested with it.
-struct AcceptAll;
-
-#[async_trait]
-impl ExecPreparer for AcceptAll {
-    async fn prepare(&self, _exec: &Exec) -> Result<(), ExecRejected> {
-        Ok(())
-    }
-}
+mod common;
 
 async fn router() -> axum::Router {
-    let subjects = Arc::new(MemorySubjectStore::default());
-    let key: AuthKey = GUEST_AUTH.parse().unwrap();
-    subjects.put_subject(SubjectRecord::new("guest", "guest", &key)).await.unwrap();
-    let services = ControllerServices {
-        entities: Arc::new(MemoryEntityStore::default()),
-        activations: Arc::new(MemoryActivationStore::default()),
-        subjects,
-        bus: Arc::new(InProcessBus::new()),
-        registry: Arc::new(LocalRegistry::new()),
-        preparer: Arc::new(AcceptAll),
-    };
-    app(start(ControllerConfig::new(ControllerId("t".into())), services))
+    app(start(ControllerConfig::new(ControllerId("t".into())), common::services().await))
 }
 
 async fn call(r: &axum::Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {

@@ -12,27 +12,18 @@ use gust_core::activation::{Activation, ActivationResponse};
 use gust_core::bus::{BusConsumer, InProcessBus, MessageBus};
 use gust_core::conformance::entities::{action, package};
 use gust_core::entity::Entity;
-use gust_core::exec::Exec;
 use gust_core::ids::TransactionId;
-use gust_core::memory::{MemoryActivationStore, MemoryEntityStore, MemorySubjectStore};
+use gust_core::memory::MemoryEntityStore;
 use gust_core::messages::{AckMessage, ActivationMessage, BusMessage, ControllerId, InvokerId};
 use gust_core::names::FullyQualifiedName;
 use gust_core::params::Params;
-use gust_core::prepare::{ExecPreparer, ExecRejected};
 use gust_core::registry::{InvokerInfo, InvokerRegistry, LocalRegistry};
 use gust_core::store::EntityStore;
 use gust_core::subject::{AuthKey, GUEST_AUTH, Identity};
 use gust_core::user_limits::UserLimits;
 use serde_json::{Map, Value, json};
 
-struct AcceptAll;
-
-#[async_trait::async_trait]
-impl ExecPreparer for AcceptAll {
-    async fn prepare(&self, _exec: &Exec) -> Result<(), ExecRejected> {
-        Ok(())
-    }
-}
+mod common;
 
 struct World {
     state: gust_controller::AppState,
@@ -70,14 +61,7 @@ async fn world() -> World {
     let registry = Arc::new(LocalRegistry::new());
     registry.register(InvokerInfo { id: InvokerId(0), user_memory_mb: 2048 }).await.unwrap();
     let invoker = bus.subscribe(&InvokerId(0).topic(), "invoker").await.unwrap();
-    let services = ControllerServices {
-        entities,
-        activations: Arc::new(MemoryActivationStore::default()),
-        subjects: Arc::new(MemorySubjectStore::default()),
-        bus: bus.clone(),
-        registry,
-        preparer: Arc::new(AcceptAll),
-    };
+    let services = ControllerServices { entities, bus: bus.clone(), registry, ..common::services().await };
     World { state: start(ControllerConfig::new(ControllerId("t".into())), services), bus, invoker }
 }
 

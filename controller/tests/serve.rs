@@ -2,44 +2,18 @@
 //! then every listener is closed.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use gust_controller::{AppState, ControllerConfig, ControllerServices, serve_all, start};
-use gust_core::bus::InProcessBus;
-use gust_core::exec::Exec;
-use gust_core::memory::{MemoryActivationStore, MemoryEntityStore, MemorySubjectStore};
+use gust_controller::{AppState, ControllerConfig, serve_all, start};
 use gust_core::messages::ControllerId;
-use gust_core::prepare::{ExecPreparer, ExecRejected};
-use gust_core::registry::LocalRegistry;
-use gust_core::store::SubjectStore;
-use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
+use gust_core::subject::GUEST_AUTH;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-struct AcceptAll;
-
-#[async_trait]
-impl ExecPreparer for AcceptAll {
-    async fn prepare(&self, _exec: &Exec) -> Result<(), ExecRejected> {
-        Ok(())
-    }
-}
+mod common;
 
 async fn state() -> AppState {
-    let subjects = Arc::new(MemorySubjectStore::default());
-    let key: AuthKey = GUEST_AUTH.parse().unwrap();
-    subjects.put_subject(SubjectRecord::new("guest", "guest", &key)).await.unwrap();
-    let services = ControllerServices {
-        entities: Arc::new(MemoryEntityStore::default()),
-        activations: Arc::new(MemoryActivationStore::default()),
-        subjects,
-        bus: Arc::new(InProcessBus::new()),
-        registry: Arc::new(LocalRegistry::new()),
-        preparer: Arc::new(AcceptAll),
-    };
-    start(ControllerConfig::new(ControllerId("t".into())), services)
+    start(ControllerConfig::new(ControllerId("t".into())), common::services().await)
 }
 
 const BODY: &str = r#"{"exec": {"kind": "wasm:wasip1", "code": "AGFzbQEAAAA="}}"#;
