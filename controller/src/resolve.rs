@@ -102,6 +102,22 @@ pub(crate) async fn chain(entities: &dyn EntityStore, ns: &str, pkg: &str) -> Re
     Ok(Some(Chain { named, bound }))
 }
 
+/// Reads package `ns/pkg` (and what it binds) for `caller` to do `privilege` through it, and
+/// checks that right first: a 403 (naming `resource`) says nothing of whether the package
+/// exists; `None` then means there is no such package.
+pub(crate) async fn entitled_chain(
+    entities: &dyn EntityStore,
+    caller: &Identity,
+    privilege: Privilege,
+    ns: &str,
+    pkg: &str,
+    resource: impl FnOnce() -> String,
+) -> Result<Option<Chain>, ResolveError> {
+    let chain = chain(entities, ns, pkg).await?;
+    entitle::check(caller, privilege, ns, chain.as_ref().map(Chain::access).as_ref(), resource)?;
+    Ok(chain)
+}
+
 async fn read_package(entities: &dyn EntityStore, doc_id: &str) -> Result<Option<Versioned<Package>>, StoreError> {
     Ok(entities.get(doc_id).await?.and_then(|v| match v.doc {
         Entity::Package(p) => Some(Versioned { rev: v.rev, doc: p }),
@@ -122,8 +138,7 @@ pub(crate) async fn action(
     let ns = fqn.namespace();
     let chain = match fqn.package() {
         Some(pkg) => {
-            let chain = chain(entities, ns, pkg).await?;
-            entitle::check(caller, privilege, ns, chain.as_ref().map(Chain::access).as_ref(), || fqn.doc_id())?;
+            let chain = entitled_chain(entities, caller, privilege, ns, pkg, || fqn.doc_id()).await?;
             Some(chain.ok_or(ResolveError::NotFound)?)
         }
         None => {

@@ -244,14 +244,6 @@ impl Entity {
             _ => None,
         }
     }
-
-    /// The package, if this is one.
-    pub fn as_package(&self) -> Option<&Package> {
-        match self {
-            Entity::Package(p) => Some(p),
-            _ => None,
-        }
-    }
 }
 
 /// A document with the revision it was read at.

@@ -87,9 +87,10 @@ impl Params {
         out
     }
 
-    /// The entries as a JSON object (the shape actions receive), skipping `init` parameters.
+    /// Every entry as a JSON object: the arguments an activation carries (`init` ones too; the
+    /// invoker moves those, named by [`Params::init_keys`], to the environment).
     pub fn to_object(&self) -> Map<String, Value> {
-        self.0.iter().filter(|p| !p.init).map(|p| (p.key.clone(), p.value.clone())).collect()
+        self.0.iter().map(|p| (p.key.clone(), p.value.clone())).collect()
     }
 
     /// Keys of the parameters flagged `init: true`.
@@ -161,6 +162,16 @@ mod tests {
                 {"key": "x", "value": 1}, {"key": "y", "value": 3}, {"key": "z", "value": 4}
             ])
         );
+    }
+
+    #[test]
+    fn the_object_holds_every_entry_and_init_ones_are_named() {
+        let p: Params = serde_json::from_value(json!([
+            {"key": "a", "value": 1}, {"key": "secret", "value": "s", "init": true}
+        ]))
+        .unwrap();
+        assert_eq!(Value::Object(p.to_object()), json!({"a": 1, "secret": "s"}));
+        assert_eq!(p.init_keys(), ["secret"]);
     }
 
     #[test]

@@ -134,11 +134,6 @@ impl AppState {
         }
         let init_args = resolved.parameters.init_keys();
         let mut args = resolved.parameters.to_object();
-        for k in &init_args {
-            if let Some(v) = resolved.parameters.get(k) {
-                args.insert(k.clone(), v.clone());
-            }
-        }
         if let Some(a) = inv.args {
             args.extend(a);
         }

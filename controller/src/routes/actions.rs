@@ -166,10 +166,8 @@ pub(crate) async fn list_package(
 /// The actions of package `ns/pkg`, or of what it binds, for a caller who may read it.
 async fn package_actions(st: &AppState, c: &Identity, ns: &str, pkg: &str, q: Option<&str>) -> ApiResult<Json<Value>> {
     let fqn = extract::entity(c, ns, None, pkg)?;
-    let chain = resolve::chain(st.0.services.entities.as_ref(), fqn.namespace(), &fqn.name).await?;
-    entitle::check(c, Privilege::Read, fqn.namespace(), chain.as_ref().map(resolve::Chain::access).as_ref(), || {
-        fqn.doc_id()
-    })?;
+    let store = st.0.services.entities.as_ref();
+    let chain = resolve::entitled_chain(store, c, Privilege::Read, fqn.namespace(), &fqn.name, || fqn.doc_id()).await?;
     let real = chain.as_ref().and_then(resolve::Chain::real).ok_or(ApiError::NotFound)?.fqn();
     let query = EntityQuery::new(Collection::Actions, real.namespace()).in_package(&real.name);
     entities::list(st, query, q).await

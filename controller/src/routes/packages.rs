@@ -85,9 +85,8 @@ pub(crate) async fn get(
 ) -> ApiResult<Json<Value>> {
     let fqn = extract::entity(&c, &ns, None, &name)?;
     let store = st.0.services.entities.as_ref();
-    let chain = resolve::chain(store, fqn.namespace(), &fqn.name).await?;
-    let access = chain.as_ref().map(resolve::Chain::access);
-    entitle::check(&c, Privilege::Read, fqn.namespace(), access.as_ref(), || fqn.doc_id())?;
+    let chain =
+        resolve::entitled_chain(store, &c, Privilege::Read, fqn.namespace(), &fqn.name, || fqn.doc_id()).await?;
     let Some(chain) = chain else {
         // Not a package: another collection's entity (409), or nothing (404).
         entities::existing(&st, &fqn.doc_id(), as_package).await?;
