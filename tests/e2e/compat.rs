@@ -8,13 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gust_tests::cluster::Cluster;
-use gust_tests::{GUEST, Gust, admin, wasm_path};
-
-/// The second namespace of the distributed run (its key is only for these test clusters).
-const SECOND: (&str, &str) = (
-    "compat2",
-    "5c1f0e7a-3b9d-4c2e-8f6a-7d4b2e9c1a30:Vb3kR9tQ2mXw7LpZ4nHs8JdF6gYc1AeU5oTi0KqW3rEyN7uM2xBvC9lPzS4aGhDj",
-);
+use gust_tests::{Deployment, GUEST, Gust, admin, wasm_path};
 
 /// How long the whole suite may take (each aio step starts a Node.js process with all of
 /// aio's plugins: seconds each on a loaded two-core machine).
@@ -112,15 +106,20 @@ async fn run_suite(files: Vec<PathBuf>, target: Target) -> Result<(), String> {
     Ok(())
 }
 
+/// The key of a second namespace, `compat2`, created with `gust admin` on `d`'s store.
+async fn second_key(d: &dyn Deployment) -> String {
+    let key = admin(d, &["user", "create", "compat2"]).await.unwrap_or_else(|e| panic!("user create: {e}"));
+    key.trim().to_owned()
+}
+
 #[tokio::test]
 async fn openwhisk_clients_drive_standalone() {
     let files = test_files();
     let g = Gust::start().await;
-    let key = admin(&g, &["user", "create", "compat2"]).await.unwrap_or_else(|e| panic!("user create: {e}"));
     let target = Target {
         apihost: g.url.clone(),
         auth: format!("{}:{}", GUEST.0, GUEST.1),
-        auth2: Some(key.trim().to_owned()),
+        auth2: Some(second_key(&g).await),
         docker: false,
     };
     if let Err(e) = run_suite(files, target).await {
@@ -131,11 +130,11 @@ async fn openwhisk_clients_drive_standalone() {
 #[tokio::test]
 async fn openwhisk_clients_drive_a_distributed_deployment() {
     let files = test_files();
-    let c = Cluster::start_with_subjects(1, 1, "", &[SECOND]).await;
+    let c = Cluster::start(1, 1, "").await;
     let target = Target {
         apihost: c.url(0).to_owned(),
         auth: format!("{}:{}", GUEST.0, GUEST.1),
-        auth2: Some(SECOND.1.to_owned()),
+        auth2: Some(second_key(&c).await),
         docker: true,
     };
     if let Err(e) = run_suite(files, target).await {

@@ -110,17 +110,6 @@ impl Cluster {
     /// controller answers and every invoker is healthy in Consul. `invoker_extra` goes into
     /// the `[invoker]` section of the configuration.
     pub async fn start(controllers: usize, invokers: usize, invoker_extra: &str) -> Cluster {
-        Self::start_with_subjects(controllers, invokers, invoker_extra, &[]).await
-    }
-
-    /// [`Cluster::start`] with more credentials than the guest's: each `(namespace,
-    /// "uuid:key")` becomes a `[[subjects]]` entry, so a second namespace can be tested.
-    pub async fn start_with_subjects(
-        controllers: usize,
-        invokers: usize,
-        invoker_extra: &str,
-        subjects: &[(&str, &str)],
-    ) -> Cluster {
         ensure_services().await;
         let name = format!("t{}", crate::random_lower(10));
         let prefix = format!("{name}_");
@@ -139,10 +128,6 @@ impl Cluster {
             GUEST.1,
             data = dir.path().display(),
         );
-        let config = subjects.iter().fold(config, |mut config, (namespace, auth)| {
-            config.push_str(&format!("\n[[subjects]]\nnamespace = \"{namespace}\"\nauth = \"{auth}\"\n"));
-            config
-        });
         let path = dir.path().join("gust.toml");
         std::fs::write(&path, config).unwrap_or_else(|e| panic!("write config: {e}"));
         let cfg = path.display().to_string();
