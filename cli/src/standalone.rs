@@ -173,6 +173,13 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         api_host: Some(container_api_host.clone()),
     };
     let parts = wiring::embedded(&settings).await?;
+    let replayed = parts.replayed;
+    if replayed.published > 0 {
+        tracing::warn!(
+            activations = replayed.published,
+            "The last run stopped before these accepted activations finished: they run again now, with their ids."
+        );
+    }
     own_credential(&parts.store, &data_dir, &args.namespace, &key).await?;
     crate::catalog::install_or_warn(&parts.store).await;
 

@@ -13,7 +13,7 @@ use gust_core::store::{ActivationStore, EntityStore, SubjectStore};
 use gust_invoker::docker::{DockerExecutor, DockerRuntime, DockerSettings, DockerUnavailable, PoolConfig};
 use gust_invoker::wasm::{WasmExecutor, WasmRuntime, WasmSettings};
 use gust_invoker::{Executor, InvokerConfig, InvokerServices};
-use gust_sqlite::SqliteStore;
+use gust_sqlite::{JournaledBus, Replayed, SqliteStore};
 
 /// The runtime kinds that run in Docker (kind, image, stem cells), shipped with Gust.
 pub const RUNTIME_MANIFEST: &str = include_str!("../../runtimes/manifest.json");
@@ -52,8 +52,10 @@ pub struct EmbeddedSettings {
 pub struct Embedded {
     /// The SQLite store behind all three store seams (closed on shutdown).
     pub store: SqliteStore,
-    /// In-process channels.
-    pub bus: Arc<InProcessBus>,
+    /// In-process channels, with the journal that keeps accepted activations through a crash.
+    pub bus: Arc<JournaledBus>,
+    /// What the journal held from a previous run (published again before anything else).
+    pub replayed: Replayed,
     /// In-process invoker list.
     pub registry: Arc<LocalRegistry>,
     /// The Wasm engine, shared by the invoker (to run) and the controller (to precompile).
@@ -97,6 +99,9 @@ pub async fn embedded(settings: &EmbeddedSettings) -> Result<Embedded, WiringErr
     let db = settings.data_dir.join("gust.db");
     let store =
         SqliteStore::open(&db).map_err(|source| WiringError::Store { path: db.display().to_string(), source })?;
+    let (bus, replayed) = JournaledBus::open(store.clone(), InProcessBus::new())
+        .await
+        .map_err(|source| WiringError::Store { path: db.display().to_string(), source })?;
     let mut wasm_settings = WasmSettings::new(settings.data_dir.join("wasm-cache"));
     wasm_settings.max_instances = settings.wasm_instances;
     let wasm = WasmRuntime(Arc::new(WasmExecutor::new(&wasm_settings)?));
@@ -116,7 +121,8 @@ pub async fn embedded(settings: &EmbeddedSettings) -> Result<Embedded, WiringErr
     };
     Ok(Embedded {
         store,
-        bus: Arc::new(InProcessBus::new()),
+        bus: Arc::new(bus),
+        replayed,
         registry: Arc::new(LocalRegistry::new()),
         wasm,
         docker,

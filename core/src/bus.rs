@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
+use crate::ids::ActivationId;
 use crate::messages::BusMessage;
 
 /// A bus failure.
@@ -72,6 +73,13 @@ pub struct Delivery {
 pub trait MessageBus: Send + Sync + 'static {
     /// Publishes `message` on `topic`; returns once the bus has accepted it.
     async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError>;
+
+    /// Returns once the activation message `id`, published before through this bus, would be
+    /// delivered again should this process crash before its record is stored. The invocation
+    /// core calls it before it answers a blocking invocation that outlived its wait as accepted
+    /// (a 202 is a promise). A bus that persists every message before `publish` returns (Kafka)
+    /// has nothing to wait for; one that journals blocking messages lazily waits for its journal.
+    async fn keep(&self, id: ActivationId) -> Result<(), BusError>;
 
     /// A consumer of `topic` in consumer group `group`.
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError>;
@@ -149,6 +157,12 @@ impl MessageBus for InProcessBus {
         Ok(())
     }
 
+    /// Nothing to do, and nothing kept: messages of this bus live in memory only, so a crash
+    /// loses them (`gust standalone` wraps it in the SQLite journal, which keeps them).
+    async fn keep(&self, _id: ActivationId) -> Result<(), BusError> {
+        Ok(())
+    }
+
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
         let mut st = self.state.lock();
         let closed = st.closed;
@@ -218,6 +232,10 @@ impl PrefixedBus {
 impl MessageBus for PrefixedBus {
     async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError> {
         self.inner.publish(&format!("{}{topic}", self.prefix), message).await
+    }
+
+    async fn keep(&self, id: ActivationId) -> Result<(), BusError> {
+        self.inner.keep(id).await
     }
 
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {

@@ -6,6 +6,7 @@
 //! `tests/actions` (`spin`, `hog`, `chatty`, `garbage`, `scalar`, `fail`, `crash`, `sleep`,
 //! `exit`), all built for wasm32-wasip1 by `cargo` the first time a test asks for one.
 
+pub mod burst;
 pub mod cluster;
 
 use std::net::TcpListener;
@@ -199,7 +200,14 @@ impl Gust {
         child.wait().unwrap_or_else(|e| panic!("wait: {e}"))
     }
 
-    /// Starts the same data directory again (after [`Gust::terminate`]).
+    /// Kills the process with SIGKILL (no drain, no goodbye) and waits for it.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().unwrap_or_else(|| panic!("already stopped"));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the same data directory again (after [`Gust::terminate`] or [`Gust::kill`]).
     pub async fn restart(&mut self) {
         let tmp = self._tmp.take();
         let mut g = Self::spawn(self.data.clone(), self.args.clone(), tmp);

@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use gust_core::bus::{BusConsumer, BusError, MessageBus};
+use gust_core::ids::ActivationId;
 use gust_core::messages::BusMessage;
 use rdkafka::producer::Producer;
 use tokio::sync::watch;
@@ -113,6 +114,11 @@ impl MessageBus for KafkaBus {
         }
         self.ensure_topic(topic).await?;
         self.inner.publisher.send(topic, &payload).await
+    }
+
+    /// Nothing to wait for: `publish` returns only once the broker has the message.
+    async fn keep(&self, _id: ActivationId) -> Result<(), BusError> {
+        Ok(())
     }
 
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {

@@ -16,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, param
 
 use crate::SqliteStore;
 use crate::error::{SqliteError, to_i64, to_u64, usize_to_i64};
+use crate::journal;
 
 /// Idempotent on the primary key (namespace, activation_id): a redelivered record is ignored.
 const INSERT: &str = "INSERT OR IGNORE INTO activations (namespace, activation_id, name, start, doc, logs) \
@@ -103,15 +104,21 @@ fn without_logs(a: &Activation) -> Activation {
     }
 }
 
-/// Encodes and inserts `records` in one transaction; one result per record, all errors if the
-/// commit failed.
-pub(crate) fn insert_batch(conn: &mut Connection, records: &[Arc<Activation>]) -> Vec<Result<(), StoreError>> {
-    match try_insert_batch(conn, records) {
-        Ok(results) => results,
+/// Encodes and inserts `records`, and writes the batch's `journal` entries, in one transaction
+/// (see `journal.rs`); one result per record, and the commit's result (all errors if the commit
+/// failed).
+pub(crate) fn insert_batch(
+    conn: &mut Connection,
+    records: &[Arc<Activation>],
+    journal: &mut journal::Batch,
+    journaled: &journal::Rows,
+) -> (Vec<Result<(), StoreError>>, Result<(), StoreError>) {
+    match try_insert_batch(conn, records, journal, journaled) {
+        Ok(results) => (results, Ok(())),
         Err(e) => {
             tracing::warn!(records = records.len(), error = %e, "activation batch failed");
             let e = StoreError::from(e);
-            records.iter().map(|_| Err(e.clone())).collect()
+            (records.iter().map(|_| Err(e.clone())).collect(), Err(e))
         }
     }
 }
@@ -119,6 +126,8 @@ pub(crate) fn insert_batch(conn: &mut Connection, records: &[Arc<Activation>]) -
 fn try_insert_batch(
     conn: &mut Connection,
     records: &[Arc<Activation>],
+    journal: &mut journal::Batch,
+    journaled: &journal::Rows,
 ) -> Result<Vec<Result<(), StoreError>>, SqliteError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(records.len());
@@ -128,11 +137,13 @@ fn try_insert_batch(
             let done = ActivationRow::encode(a).and_then(|r| {
                 insert
                     .execute(params![r.namespace, r.activation_id, r.name, r.start, r.doc, r.logs])
-                    .map_err(SqliteError::from)
+                    .map_err(SqliteError::from)?;
+                journal.stored(&tx, journaled, &r.activation_id)
             });
-            results.push(done.map(|_| ()).map_err(StoreError::from));
+            results.push(done.map_err(StoreError::from));
         }
     }
+    journal.write(&tx)?;
     tx.commit()?;
     Ok(results)
 }

@@ -36,6 +36,7 @@ mod activations;
 mod checkpoint;
 mod entities;
 mod error;
+mod journal;
 mod pool;
 mod schema;
 mod subjects;
@@ -48,6 +49,7 @@ use std::sync::Arc;
 use crate::activations::Pending;
 use crate::checkpoint::Checkpointer;
 pub use crate::error::SqliteError;
+pub use crate::journal::{JournaledBus, Replayed};
 use crate::pool::ReadPool;
 use crate::writer::Writer;
 

@@ -20,6 +20,12 @@
 //! limits(namespace TEXT PRIMARY KEY, doc)
 //! ```
 //!
+//! Version 3 (the journal of accepted activations, see `journal.rs`):
+//!
+//! ```sql
+//! journal(activation_id TEXT PRIMARY KEY, namespace, topic, message)
+//! ```
+//!
 //! A later version adds a step to [`MIGRATIONS`]; files are upgraded in place when opened (in
 //! one transaction, keeping every row), and a file newer than this build is refused.
 
@@ -31,7 +37,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use crate::error::SqliteError;
 
 /// The newest schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// How long a connection waits for a lock held by another connection before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -43,7 +49,7 @@ const WRITER_CACHE_KIB: i64 = -2 * 1024;
 const WRITER_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// Schema steps; entry `i` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 0 (empty file) to 1.
 const V1: &str = "
@@ -92,6 +98,17 @@ CREATE INDEX entities_by_path ON entities (path, collection, updated, doc_id);
 CREATE TABLE limits (
     namespace TEXT PRIMARY KEY NOT NULL,
     doc       TEXT NOT NULL
+);
+";
+
+/// Version 2 to 3: activation messages accepted on the in-process bus and not finished yet,
+/// so that a crash does not lose them (a row goes in the transaction that stores its record).
+const V3: &str = "
+CREATE TABLE journal (
+    activation_id TEXT PRIMARY KEY NOT NULL,
+    namespace     TEXT NOT NULL,
+    topic         TEXT NOT NULL,
+    message       TEXT NOT NULL
 );
 ";
 

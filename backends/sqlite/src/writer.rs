@@ -24,6 +24,7 @@ use gust_core::activation::Activation;
 
 use crate::activations::{self, Pending};
 use crate::error::SqliteError;
+use crate::journal::{self, EntryAck};
 
 /// Most messages taken off the channel per round (one transaction of records).
 const MAX_BATCH: usize = 8192;
@@ -44,6 +45,8 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 enum Message {
     /// An activation record and where to report that it is committed.
     Activation(Arc<Activation>, oneshot::Sender<Result<(), StoreError>>),
+    /// An entry of the journal of accepted activations, and who waits for it (if anyone).
+    Journal(journal::Entry, EntryAck),
     /// An entity or subject write.
     Job(Job),
     /// Answered once everything queued before it has been written.
@@ -67,11 +70,13 @@ impl fmt::Debug for Writer {
 impl Writer {
     /// Starts the thread that owns `conn`.
     pub(crate) fn start(conn: Connection, pending: Arc<Pending>) -> Result<Writer, SqliteError> {
+        let rows = journal::Rows::load(&conn)?;
         // Unbounded is safe: every sender waits for its answer, so the queue never holds more
         // messages than there are callers waiting.
         let (tx, rx) = mpsc::unbounded_channel();
-        let thread =
-            std::thread::Builder::new().name("gust-sqlite-writer".into()).spawn(move || run(conn, rx, pending))?;
+        let thread = std::thread::Builder::new()
+            .name("gust-sqlite-writer".into())
+            .spawn(move || run(conn, rx, pending, rows))?;
         Ok(Writer { tx, thread: Mutex::new(Some(thread)) })
     }
 
@@ -85,6 +90,31 @@ impl Writer {
         async move {
             queued.map_err(|_| StoreError::from(SqliteError::Closed))?;
             done.await.map_err(|_| StoreError::from(SqliteError::Task("the activation writer stopped".into())))?
+        }
+    }
+
+    /// Queues a journal entry now; with `wait`, the future resolves once it is committed (or
+    /// its record was), else at once.
+    pub(crate) fn journal(
+        &self,
+        entry: journal::Entry,
+        wait: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        let (ack, done) = if wait {
+            let (ack, done) = oneshot::channel();
+            (Some(ack), Some(done))
+        } else {
+            (None, None)
+        };
+        let queued = self.tx.send(Message::Journal(entry, ack));
+        async move {
+            queued.map_err(|_| StoreError::from(SqliteError::Closed))?;
+            match done {
+                Some(done) => done
+                    .await
+                    .map_err(|_| StoreError::from(SqliteError::Task("the activation writer stopped".into())))?,
+                None => Ok(()),
+            }
         }
     }
 
@@ -135,17 +165,19 @@ impl Writer {
 }
 
 /// The thread's loop: take a batch, write it, answer, repeat until the channel is closed and empty.
-fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>, pending: Arc<Pending>) {
+fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>, pending: Arc<Pending>, mut rows: journal::Rows) {
     tracing::debug!("SQLite writer thread started");
     let mut batch = Vec::with_capacity(64);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         drain(&mut rx, &mut batch);
-        if batch.len() < LINGER_BELOW && batch.iter().all(|m| matches!(m, Message::Activation(..))) {
+        if batch.len() < LINGER_BELOW
+            && batch.iter().all(|m| matches!(m, Message::Activation(..) | Message::Journal(_, None)))
+        {
             std::thread::sleep(LINGER);
             drain(&mut rx, &mut batch);
         }
-        if process(&mut conn, &mut batch, &pending) {
+        if process(&mut conn, &mut batch, &pending, &mut rows) {
             // Refuse new messages; the ones already queued are still received and written.
             rx.close();
         }
@@ -163,10 +195,11 @@ fn drain(rx: &mut mpsc::UnboundedReceiver<Message>, batch: &mut Vec<Message>) {
     }
 }
 
-/// Writes one batch: all records in one transaction, then the jobs, then answers flushes.
-/// Returns whether a shutdown was requested.
-fn process(conn: &mut Connection, batch: &mut Vec<Message>, pending: &Pending) -> bool {
+/// Writes one batch: all records and journal entries in one transaction, then the jobs, then
+/// answers flushes. Returns whether a shutdown was requested.
+fn process(conn: &mut Connection, batch: &mut Vec<Message>, pending: &Pending, journaled: &mut journal::Rows) -> bool {
     let mut rows = Vec::new();
+    let mut journal = journal::Batch::default();
     let mut acks = Vec::new();
     let mut jobs = Vec::new();
     let mut flushes = Vec::new();
@@ -177,15 +210,17 @@ fn process(conn: &mut Connection, batch: &mut Vec<Message>, pending: &Pending) -
                 rows.push(row);
                 acks.push(ack);
             }
+            Message::Journal(entry, ack) => journal.push(entry, ack),
             Message::Job(job) => jobs.push(job),
             Message::Flush(ack) => flushes.push(ack),
             Message::Shutdown => shutdown = true,
         }
     }
-    if !rows.is_empty() {
+    if !rows.is_empty() || !journal.is_empty() {
         tracing::trace!(records = rows.len(), "committing activation batch");
-        let results = activations::insert_batch(conn, &rows);
+        let (results, committed) = activations::insert_batch(conn, &rows, &mut journal, journaled);
         pending.remove(&rows);
+        journal.finish(journaled, &committed);
         for (ack, result) in acks.into_iter().zip(results) {
             let _ = ack.send(result);
         }

@@ -189,7 +189,18 @@ impl AppState {
         tracing::debug!("Activation published.");
         Ok(match waiter {
             None => Outcome::Accepted(activation_id),
-            Some(w) => wait::record(w, st.services.activations.as_ref(), &namespace, activation_id, wait).await,
+            Some(w) => match wait::record(w, st.services.activations.as_ref(), &namespace, activation_id, wait).await {
+                // Answered 202 after all: the promise must survive a crash from here on.
+                Outcome::Accepted(id) => {
+                    st.services
+                        .bus
+                        .keep(id)
+                        .await
+                        .map_err(|e| InvokeError::Unavailable(format!("The activation could not be kept: {e}")))?;
+                    Outcome::Accepted(id)
+                }
+                finished => finished,
+            },
         })
     }
 
