@@ -7,11 +7,13 @@
 //!
 //! - a non-blocking activation is written to the `journal` table before `publish` returns, so
 //!   before the caller is answered 202;
-//! - a blocking one is queued for the journal without waiting: its caller normally gets the
-//!   result, and [`MessageBus::keep`] makes it durable before a 202 should the wait run out;
+//! - a blocking one is only remembered in memory until its message is committed (after its
+//!   record is stored): its caller normally gets the result, so the blocking fast path writes
+//!   nothing more. Should the wait run out, [`MessageBus::keep`] journals it before the core
+//!   answers 202;
 //! - a journal row is removed in the transaction that stores the activation's record, so a
-//!   record and the removal of its row are committed together or not at all. When the record
-//!   and its journal row meet in one group commit, neither touches the journal table;
+//!   record and the removal of its row are committed together or not at all (and an entry that
+//!   meets its record in one group commit is not written at all);
 //! - [`JournaledBus::open`] publishes what a previous process left in the journal (activations
 //!   accepted and not finished) before anything else, with their ids: they run again and
 //!   produce their records. Rows whose record exists are dropped instead.
@@ -19,14 +21,16 @@
 //! So an accepted activation gets its record at least once; it runs twice only if the process
 //! died while it ran.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use gust_core::bus::{BusConsumer, BusError, InProcessBus, MessageBus};
+use gust_core::bus::{BusConsumer, BusError, Delivery, InProcessBus, MessageBus, Receipt};
 use gust_core::ids::ActivationId;
 use gust_core::messages::BusMessage;
 use gust_core::store::StoreError;
+use parking_lot::Mutex;
 use rusqlite::{Connection, Transaction, params};
 use tokio::sync::oneshot;
 
@@ -132,7 +136,13 @@ impl Batch {
 pub struct JournaledBus {
     store: SqliteStore,
     inner: InProcessBus,
+    /// Blocking activations published and not committed yet, with their topic: what
+    /// [`MessageBus::keep`] journals.
+    lazy: Lazy,
 }
+
+/// Blocking activations in flight, by id.
+type Lazy = Arc<Mutex<HashMap<ActivationId, (String, BusMessage)>>>;
 
 impl fmt::Debug for JournaledBus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,7 +176,7 @@ impl JournaledBus {
                 }
             }
         }
-        Ok((JournaledBus { store, inner }, replayed))
+        Ok((JournaledBus { store, inner, lazy: Lazy::default() }, replayed))
     }
 }
 
@@ -193,36 +203,84 @@ fn leftovers(conn: &mut Connection) -> Result<Leftovers, SqliteError> {
     Ok(Leftovers { unfinished, finished })
 }
 
+impl JournaledBus {
+    /// Writes `message` of `topic` to the journal; with `wait`, returns once it is committed.
+    async fn journal(&self, topic: &str, message: &BusMessage, wait: bool) -> Result<(), BusError> {
+        let BusMessage::Activation(m) = message else { return Ok(()) };
+        let entry = Entry {
+            id: m.activation_id.to_string(),
+            namespace: m.user.namespace.clone(),
+            topic: topic.to_owned(),
+            message: serde_json::to_string(message)
+                .map_err(|e| BusError::Unavailable(format!("cannot serialise the message: {e}")))?,
+        };
+        let durable = self.store.inner.writer.journal(entry, wait);
+        durable.await.map_err(|e| BusError::Unavailable(format!("cannot journal the activation: {e}")))
+    }
+}
+
 #[async_trait]
 impl MessageBus for JournaledBus {
     async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError> {
-        if let BusMessage::Activation(m) = &message {
-            let entry = Entry {
-                id: m.activation_id.to_string(),
-                namespace: m.user.namespace.clone(),
-                topic: topic.to_owned(),
-                message: serde_json::to_string(&message)
-                    .map_err(|e| BusError::Unavailable(format!("cannot serialise the message: {e}")))?,
-            };
-            let durable = self.store.inner.writer.journal(entry, !m.blocking);
-            if !m.blocking {
-                durable.await.map_err(|e| BusError::Unavailable(format!("cannot journal the activation: {e}")))?;
+        let mut lazy = None;
+        match &message {
+            BusMessage::Activation(m) if m.blocking => {
+                lazy = Some(m.activation_id);
+                self.lazy.lock().insert(m.activation_id, (topic.to_owned(), message.clone()));
             }
+            BusMessage::Activation(_) => self.journal(topic, &message, true).await?,
+            _ => {}
         }
-        self.inner.publish(topic, message).await
+        // Refused only once the bus is closed, which happens after serving has stopped.
+        let published = self.inner.publish(topic, message).await;
+        if published.is_err()
+            && let Some(id) = lazy
+        {
+            self.lazy.lock().remove(&id);
+        }
+        published
     }
 
-    /// Waits for the writer to have committed what was queued before, which includes the
-    /// activation's journal entry (queued when it was published).
-    async fn keep(&self, _id: ActivationId) -> Result<(), BusError> {
-        self.store.flush().await.map_err(|e| BusError::Unavailable(format!("cannot journal the activation: {e}")))
+    /// Journals the blocking activation `id` unless its message was committed (its record is
+    /// stored), and waits for the journal.
+    async fn keep(&self, id: ActivationId) -> Result<(), BusError> {
+        let taken = self.lazy.lock().remove(&id);
+        match taken {
+            Some((topic, message)) => self.journal(&topic, &message, true).await,
+            None => Ok(()),
+        }
     }
 
     async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
-        self.inner.subscribe(topic, group).await
+        let inner = self.inner.subscribe(topic, group).await?;
+        Ok(Box::new(JournaledConsumer { inner, lazy: self.lazy.clone() }))
     }
 
     fn close(&self) {
         self.inner.close();
+    }
+}
+
+/// A consumer whose receipts forget committed blocking activations.
+struct JournaledConsumer {
+    inner: Box<dyn BusConsumer>,
+    lazy: Lazy,
+}
+
+#[async_trait]
+impl BusConsumer for JournaledConsumer {
+    async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
+        let Some(Delivery { message, receipt }) = self.inner.next().await? else { return Ok(None) };
+        let receipt = match &message {
+            BusMessage::Activation(m) if m.blocking => {
+                let (lazy, id) = (self.lazy.clone(), m.activation_id);
+                Receipt::new(move || {
+                    lazy.lock().remove(&id);
+                    receipt.commit();
+                })
+            }
+            _ => receipt,
+        };
+        Ok(Some(Delivery { message, receipt }))
     }
 }

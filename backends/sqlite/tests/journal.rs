@@ -95,15 +95,23 @@ async fn a_stored_record_retires_its_entry() {
 }
 
 #[tokio::test]
-async fn a_blocking_activation_is_journaled_lazily_and_kept_on_demand() {
+async fn a_blocking_activation_is_journaled_only_when_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
     let (bus, _) = JournaledBus::open(store.clone(), InProcessBus::new()).await.expect("journal");
-    // Answered with its result: the entry and the record meet, nothing is left.
+    let mut invoker = bus.subscribe("invoker0", "invoker0").await.expect("subscribe");
+    // Answered with its result: its message is committed once its record is stored, and
+    // nothing of it was ever written to the journal; keeping it afterwards is a no-op.
     let answered = message(true);
     bus.publish("invoker0", BusMessage::Activation(Box::new(answered.clone()))).await.expect("publish");
+    let delivered = invoker.next().await.expect("next").expect("a message");
     store.store(record_of(&answered)).await.expect("store");
-    // Outlived its wait: answered 202 once `keep` returns.
+    delivered.receipt.commit();
+    bus.keep(answered.activation_id).await.expect("keep");
+    // Running, and not answered yet: nothing written either.
+    let running = message(true);
+    bus.publish("invoker0", BusMessage::Activation(Box::new(running.clone()))).await.expect("publish");
+    // Outlived its wait: written once `keep` returns, so a 202 may go out.
     let late = message(true);
     bus.publish("invoker0", BusMessage::Activation(Box::new(late.clone()))).await.expect("publish");
     bus.keep(late.activation_id).await.expect("keep");
