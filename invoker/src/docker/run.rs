@@ -225,7 +225,7 @@ impl Runnable for DockerAction {
                     true,
                     true,
                 )),
-                Err(CallError::Connection(_)) => Some((
+                Err(CallError::Connection(_) | CallError::Unreachable(_)) => Some((
                     self.died(&container, "The action did not initialize and exited unexpectedly.").await,
                     true,
                     false,
@@ -268,7 +268,7 @@ impl Runnable for DockerAction {
                 timed_out = true;
                 (developer(messages::timeout(self.timeout.as_millis() as u64)), Fate::Destroy, true)
             }
-            Err(CallError::Connection(_)) => (
+            Err(CallError::Connection(_) | CallError::Unreachable(_)) => (
                 self.died(&container, "The action did not produce a valid response and exited unexpectedly.").await,
                 Fate::Destroy,
                 true,
