@@ -78,12 +78,24 @@ pub struct InvokerArgs {
     name: Option<String>,
 }
 
-/// Makes sure the configured credentials exist (keys are stored hashed).
+/// Makes sure the configured credentials exist (keys are stored hashed). A controller that
+/// listens off loopback refuses keys others could guess (the public guest key, weak keys).
 async fn ensure_subjects(store: &dyn SubjectStore, config: &GustConfig) -> anyhow::Result<()> {
+    let listen = config.controller.listen;
     for s in &config.subjects {
         gust_core::names::validate_namespace(&s.namespace)
             .map_err(|e| anyhow::anyhow!("[[subjects]] namespace '{}': {e}", s.namespace))?;
         let key: AuthKey = s.auth.parse().with_context(|| format!("[[subjects]] auth for '{}'", s.namespace))?;
+        if !listen.ip().is_loopback()
+            && let Err(weak) = key.fit_for_network()
+        {
+            anyhow::bail!(
+                "refusing to listen on {listen} with the [[subjects]] credential of '{}': {weak}. Generate \
+                 one with `gust admin --config FILE user create {}`, or listen on loopback",
+                s.namespace,
+                s.namespace
+            );
+        }
         if store.identify(&key).await?.is_none_or(|id| id.namespace != s.namespace) {
             store.put_subject(SubjectRecord::new(&s.namespace, &s.namespace, &key)).await?;
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use gust_core::bus::MessageBus;
 use gust_core::store::SubjectStore;
-use gust_core::subject::{AuthKey, GUEST_AUTH, SubjectRecord};
+use gust_core::subject::{AuthKey, GUEST_AUTH, MIN_KEY_CHARS, SubjectRecord};
 use gust_invoker::Invoker;
 use gust_invoker::docker::PoolConfig;
 use tokio::net::TcpListener;
@@ -87,22 +87,27 @@ pub fn default_data_dir() -> anyhow::Result<PathBuf> {
     dirs::data_local_dir().map(|d| d.join("gust")).context("cannot find a per-user data directory; pass --data-dir")
 }
 
-/// The credential to accept, refusing the public guest key off loopback.
+/// The credential to accept. Off loopback, a key others could guess is refused: OpenWhisk's
+/// public guest key (in any form) and weak keys.
 fn credential(args: &StandaloneArgs) -> anyhow::Result<AuthKey> {
     let raw = args.auth.as_deref().unwrap_or(GUEST_AUTH);
     let key: AuthKey = raw.parse().context("--auth must look like UUID:KEY")?;
-    if key.is_well_known_guest() && !args.bind.is_loopback() {
+    if !args.bind.is_loopback()
+        && let Err(weak) = key.fit_for_network()
+    {
         let example = AuthKey::generate();
         bail!(
-            "refusing to listen on {} with OpenWhisk's public guest key: anyone who can reach this \
-             address could run code here.\nConfigure a real key first, for example:\n  \
+            "refusing to listen on {} with this credential: {weak}. Anyone who can reach this address \
+             could run code here.\nConfigure a real key first, for example:\n  \
              gust standalone --bind {} --auth {example}",
             args.bind,
             args.bind
         );
     }
-    if key.key.len() < 16 && !key.is_well_known_guest() {
-        bail!("the key part of --auth is too short: use at least 16 random characters (OpenWhisk uses 64)");
+    if key.key.chars().count() < MIN_KEY_CHARS && !key.is_well_known_guest() {
+        bail!(
+            "the key part of --auth is too short: use at least {MIN_KEY_CHARS} random characters (OpenWhisk uses 64)"
+        );
     }
     Ok(key)
 }
@@ -312,6 +317,17 @@ mod tests {
     fn the_guest_key_is_refused_off_loopback() {
         let err = credential(&args("0.0.0.0", None)).unwrap_err().to_string();
         assert!(err.contains("refusing to listen on 0.0.0.0"), "{err}");
+        assert!(err.contains("public guest key"), "{err}");
+        // The guest secret under another UUID, the whole key uppercased, a weak key: refused
+        // off loopback, the weak one accepted on loopback.
+        let guest_secret = GUEST_AUTH.split_once(':').unwrap().1;
+        let renamed = format!("{}:{guest_secret}", AuthKey::generate().uuid);
+        assert!(credential(&args("0.0.0.0", Some(&renamed))).is_err());
+        assert!(credential(&args("10.1.2.3", Some(&GUEST_AUTH.to_uppercase()))).is_err());
+        let weak = format!("{}:aaaaaaaaaaaaaaaa", AuthKey::generate().uuid);
+        let err = credential(&args("0.0.0.0", Some(&weak))).unwrap_err().to_string();
+        assert!(err.contains("too predictable"), "{err}");
+        assert!(credential(&args("127.0.0.1", Some(&weak))).is_ok());
         assert!(credential(&args("127.0.0.1", None)).unwrap().is_well_known_guest());
         assert!(credential(&args("::1", None)).is_ok());
         let real = AuthKey::generate().to_string();

@@ -59,10 +59,80 @@ impl AuthKey {
         Self { uuid, key: crate::ids::random_alphanumeric(64) }
     }
 
-    /// True for OpenWhisk's public `guest` key.
+    /// True for OpenWhisk's public `guest` key, exactly as published.
     pub fn is_well_known_guest(&self) -> bool {
         self.to_string() == GUEST_AUTH
     }
+
+    /// Whether this credential may guard an address others can reach: refused are the public
+    /// guest key's secret under any UUID and in any case (the UUID is not a secret), and keys
+    /// too weak to guess at (see [`WeakKey`]).
+    pub fn fit_for_network(&self) -> Result<(), WeakKey> {
+        let guest_key = GUEST_AUTH.split_once(':').map_or("", |(_, k)| k);
+        if self.key.eq_ignore_ascii_case(guest_key) {
+            return Err(WeakKey::PublicGuestKey);
+        }
+        let chars: Vec<char> = self.key.chars().collect();
+        if chars.len() < MIN_KEY_CHARS {
+            return Err(WeakKey::TooShort { chars: chars.len() });
+        }
+        // Mostly one step between neighbours: "aaaa…", "abcd…", "98765432109876…".
+        let mut steps = std::collections::HashMap::new();
+        for w in chars.windows(2) {
+            *steps.entry(i64::from(u32::from(w[1])) - i64::from(u32::from(w[0]))).or_insert(0usize) += 1;
+        }
+        let run = steps.values().max().copied().unwrap_or(0) * 4 >= (chars.len() - 1) * 3;
+        let bits = estimated_bits(&chars);
+        if run || bits < MIN_KEY_BITS {
+            return Err(WeakKey::TooPredictable { bits: bits as u32 });
+        }
+        Ok(())
+    }
+}
+
+/// The fewest characters a key may have.
+pub const MIN_KEY_CHARS: usize = 16;
+
+/// The least estimated strength of a key that faces a network, in bits. 16 random letters and
+/// digits score about 56 (the lowest of 300,000 samples: 44); `abcabcabc…` scores 25. A
+/// generated key ([`AuthKey::generate`]) scores about 330.
+pub const MIN_KEY_BITS: f64 = 40.0;
+
+/// A key's strength estimated from its own characters: its length times the Shannon entropy of
+/// their frequencies. Repeated characters count for little: `aaaaaaaaaaaaaaaa` has 0 bits,
+/// `abababababababab` 16.
+fn estimated_bits(chars: &[char]) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in chars {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = chars.len() as f64;
+    let per_char: f64 = counts.values().map(|&k| k as f64 / n).map(|p| -p * p.log2()).sum();
+    per_char * n
+}
+
+/// Why a credential is not fit to guard an address others can reach.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WeakKey {
+    /// The secret of OpenWhisk's guest credential, published with OpenWhisk.
+    #[error("its key is OpenWhisk's public guest key, which anyone can look up")]
+    PublicGuestKey,
+    /// Fewer than [`MIN_KEY_CHARS`] characters.
+    #[error("its key has {chars} characters: use at least {MIN_KEY_CHARS} random ones (OpenWhisk uses 64)")]
+    TooShort {
+        /// The key's length.
+        chars: usize,
+    },
+    /// Too few distinct characters, or a plain run such as `abcd…`.
+    #[error(
+        "its key is too predictable (about {bits} bits by the variety of its characters; at least {} needed): \
+         use random letters and digits, as `gust admin` generates",
+        MIN_KEY_BITS as u32
+    )]
+    TooPredictable {
+        /// The key's estimated strength.
+        bits: u32,
+    },
 }
 
 /// Salted SHA-256 of a key, hex encoded: what subject stores keep instead of the key.
@@ -152,6 +222,31 @@ mod tests {
         assert_eq!(k.key.len(), 64);
         assert!(!k.is_well_known_guest());
         assert!(GUEST_AUTH.parse::<AuthKey>().unwrap().is_well_known_guest());
+        assert!((0..1000).all(|_| AuthKey::generate().fit_for_network().is_ok()));
         assert!(format!("{k:?}").contains("***"));
+    }
+
+    #[test]
+    fn the_guest_secret_is_unfit_under_any_uuid_and_case() {
+        let guest: AuthKey = GUEST_AUTH.parse().unwrap();
+        assert_eq!(guest.fit_for_network(), Err(WeakKey::PublicGuestKey));
+        let other_uuid = AuthKey { uuid: AuthKey::generate().uuid, key: guest.key.clone() };
+        assert!(!other_uuid.is_well_known_guest());
+        assert_eq!(other_uuid.fit_for_network(), Err(WeakKey::PublicGuestKey));
+        let upper: AuthKey = GUEST_AUTH.to_uppercase().parse().unwrap();
+        assert_eq!(upper.fit_for_network(), Err(WeakKey::PublicGuestKey));
+    }
+
+    #[test]
+    fn short_and_predictable_keys_are_unfit() {
+        let key = |k: &str| AuthKey { uuid: "u".into(), key: k.into() };
+        assert_eq!(key("Xk39fQ").fit_for_network(), Err(WeakKey::TooShort { chars: 6 }));
+        for weak in ["aaaaaaaaaaaaaaaa", "abababababababab", "abcdefghijklmnopqrstuvwxyz", "98765432109876543210"] {
+            assert!(key(weak).fit_for_network().is_err(), "{weak}");
+        }
+        assert!(matches!(key("aaaaaaaaaaaaaaaa").fit_for_network(), Err(WeakKey::TooPredictable { bits: 0 })));
+        // Random letters and digits of the least length pass.
+        assert_eq!(key("q8ZrT2mW5xLk9PvA").fit_for_network(), Ok(()));
+        assert_eq!(key("correct-horse-battery-staple-42").fit_for_network(), Ok(()));
     }
 }

@@ -54,16 +54,29 @@ async fn a_configured_key_replaces_the_guest_key() {
 
 #[tokio::test]
 async fn the_guest_key_is_refused_on_a_public_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(gust_bin())
-        .args(["standalone", "--bind", "0.0.0.0", "--port", &free_port().to_string(), "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("refusing to listen on 0.0.0.0 with OpenWhisk's public guest key"), "{err}");
-    assert!(err.contains("--auth"), "it says how to fix it: {err}");
+    let guest_secret = GUEST.1;
+    // The default (the guest key), its secret under another UUID, the whole key uppercased,
+    // and a 16-character key of one letter.
+    let tried = [
+        (None, "OpenWhisk's public guest key"),
+        (Some(format!("0b0e5c3a-1d2f-4e6a-9b8c-7d6e5f4a3b2c:{guest_secret}")), "OpenWhisk's public guest key"),
+        (Some(format!("{}:{}", GUEST.0, GUEST.1).to_uppercase()), "OpenWhisk's public guest key"),
+        (Some("0b0e5c3a-1d2f-4e6a-9b8c-7d6e5f4a3b2c:aaaaaaaaaaaaaaaa".to_owned()), "too predictable"),
+    ];
+    for (auth, says) in tried {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(gust_bin());
+        cmd.args(["standalone", "--bind", "0.0.0.0", "--port", &free_port().to_string(), "--data-dir"]).arg(dir.path());
+        if let Some(a) = &auth {
+            cmd.args(["--auth", a]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{auth:?} was accepted on 0.0.0.0");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("refusing to listen on 0.0.0.0 with this credential"), "{err}");
+        assert!(err.contains(says), "{auth:?}: {err}");
+        assert!(err.contains("--auth"), "it says how to fix it: {err}");
+    }
 }
 
 #[tokio::test]
