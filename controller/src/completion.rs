@@ -78,10 +78,10 @@ impl Completions {
 /// Consumes `completed{C}` until the bus closes, completing waiters.
 pub(crate) async fn consume(bus: Arc<dyn MessageBus>, id: ControllerId, state: crate::state::AppState) {
     let topic = id.topic();
-    let mut consumer = match bus.subscribe(&topic, &topic).await {
+    let mut consumer = match bus.subscribe(&topic, topic.name()).await {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!(error = %e, topic, "Cannot consume completions; blocking invokes will time out.");
+            tracing::error!(error = %e, %topic, "Cannot consume completions; blocking invokes will time out.");
             return;
         }
     };

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::ids::ActivationId;
 use crate::messages::BusMessage;
+use crate::topic::Topic;
 
 /// A bus failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,7 +73,7 @@ pub struct Delivery {
 #[async_trait]
 pub trait MessageBus: Send + Sync + 'static {
     /// Publishes `message` on `topic`; returns once the bus has accepted it.
-    async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError>;
+    async fn publish(&self, topic: &Topic, message: BusMessage) -> Result<(), BusError>;
 
     /// Returns once the activation message `id`, published before through this bus, would be
     /// delivered again should this process crash before its record is stored. The invocation
@@ -82,7 +83,7 @@ pub trait MessageBus: Send + Sync + 'static {
     async fn keep(&self, id: ActivationId) -> Result<(), BusError>;
 
     /// A consumer of `topic` in consumer group `group`.
-    async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError>;
+    async fn subscribe(&self, topic: &Topic, group: &str) -> Result<Box<dyn BusConsumer>, BusError>;
 
     /// Stops accepting messages. Consumers still receive what was accepted before, then end.
     fn close(&self);
@@ -101,8 +102,9 @@ struct Group {
     rx: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<BusMessage>>>,
 }
 
+/// The groups and backlog of one topic.
 #[derive(Default)]
-struct Topic {
+struct Queues {
     groups: HashMap<String, Group>,
     /// Messages published before any group subscribed; the first group takes them.
     backlog: Vec<BusMessage>,
@@ -110,7 +112,7 @@ struct Topic {
 
 #[derive(Default)]
 struct State {
-    topics: HashMap<String, Topic>,
+    topics: HashMap<String, Queues>,
     closed: bool,
 }
 
@@ -135,12 +137,12 @@ impl InProcessBus {
 
 #[async_trait]
 impl MessageBus for InProcessBus {
-    async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError> {
+    async fn publish(&self, topic: &Topic, message: BusMessage) -> Result<(), BusError> {
         let mut st = self.state.lock();
         if st.closed {
             return Err(BusError::Closed);
         }
-        let t = st.topics.entry(topic.to_owned()).or_default();
+        let t = st.topics.entry(topic.name().to_owned()).or_default();
         if t.groups.is_empty() {
             t.backlog.push(message);
             return Ok(());
@@ -163,10 +165,10 @@ impl MessageBus for InProcessBus {
         Ok(())
     }
 
-    async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
+    async fn subscribe(&self, topic: &Topic, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
         let mut st = self.state.lock();
         let closed = st.closed;
-        let t = st.topics.entry(topic.to_owned()).or_default();
+        let t = st.topics.entry(topic.name().to_owned()).or_default();
         let first = t.groups.is_empty();
         let g = t.groups.entry(group.to_owned()).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
@@ -230,16 +232,16 @@ impl PrefixedBus {
 
 #[async_trait]
 impl MessageBus for PrefixedBus {
-    async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError> {
-        self.inner.publish(&format!("{}{topic}", self.prefix), message).await
+    async fn publish(&self, topic: &Topic, message: BusMessage) -> Result<(), BusError> {
+        self.inner.publish(&topic.prefixed(&self.prefix), message).await
     }
 
     async fn keep(&self, id: ActivationId) -> Result<(), BusError> {
         self.inner.keep(id).await
     }
 
-    async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
-        self.inner.subscribe(&format!("{}{topic}", self.prefix), &format!("{}{group}", self.prefix)).await
+    async fn subscribe(&self, topic: &Topic, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
+        self.inner.subscribe(&topic.prefixed(&self.prefix), &format!("{}{group}", self.prefix)).await
     }
 
     fn close(&self) {
@@ -259,17 +261,17 @@ mod tests {
     #[tokio::test]
     async fn messages_published_before_subscribing_are_kept() {
         let bus = InProcessBus::new();
-        bus.publish("invoker0", ping(1)).await.unwrap();
-        let mut c = bus.subscribe("invoker0", "g").await.unwrap();
+        bus.publish(&InvokerId(0).topic(), ping(1)).await.unwrap();
+        let mut c = bus.subscribe(&InvokerId(0).topic(), "g").await.unwrap();
         assert_eq!(c.next().await.unwrap().unwrap().message, ping(1));
     }
 
     #[tokio::test]
     async fn every_group_sees_every_message() {
         let bus = InProcessBus::new();
-        let mut a = bus.subscribe("health", "a").await.unwrap();
-        let mut b = bus.subscribe("health", "b").await.unwrap();
-        bus.publish("health", ping(2)).await.unwrap();
+        let mut a = bus.subscribe(&Topic::health(), "a").await.unwrap();
+        let mut b = bus.subscribe(&Topic::health(), "b").await.unwrap();
+        bus.publish(&Topic::health(), ping(2)).await.unwrap();
         assert_eq!(a.next().await.unwrap().unwrap().message, ping(2));
         assert_eq!(b.next().await.unwrap().unwrap().message, ping(2));
     }
@@ -279,24 +281,24 @@ mod tests {
         let shared: Arc<dyn MessageBus> = Arc::new(InProcessBus::new());
         let a = PrefixedBus::new(shared.clone(), "a.");
         let b = PrefixedBus::new(shared.clone(), "b.");
-        let mut ca = a.subscribe("invoker0", "invoker0").await.unwrap();
-        let mut cb = b.subscribe("invoker0", "invoker0").await.unwrap();
-        a.publish("invoker0", ping(7)).await.unwrap();
+        let mut ca = a.subscribe(&InvokerId(0).topic(), "invoker0").await.unwrap();
+        let mut cb = b.subscribe(&InvokerId(0).topic(), "invoker0").await.unwrap();
+        a.publish(&InvokerId(0).topic(), ping(7)).await.unwrap();
         assert_eq!(ca.next().await.unwrap().unwrap().message, ping(7));
-        let mut raw = shared.subscribe("a.invoker0", "other").await.unwrap();
-        b.publish("invoker0", ping(8)).await.unwrap();
+        let mut raw = shared.subscribe(&Topic::other("a.invoker0"), "other").await.unwrap();
+        b.publish(&InvokerId(0).topic(), ping(8)).await.unwrap();
         assert_eq!(cb.next().await.unwrap().unwrap().message, ping(8));
-        shared.publish("a.invoker0", ping(9)).await.unwrap();
+        shared.publish(&Topic::other("a.invoker0"), ping(9)).await.unwrap();
         assert_eq!(raw.next().await.unwrap().unwrap().message, ping(9));
     }
 
     #[tokio::test]
     async fn close_drains_then_ends() {
         let bus = InProcessBus::new();
-        let mut c = bus.subscribe("t", "g").await.unwrap();
-        bus.publish("t", ping(3)).await.unwrap();
+        let mut c = bus.subscribe(&Topic::other("t"), "g").await.unwrap();
+        bus.publish(&Topic::other("t"), ping(3)).await.unwrap();
         bus.close();
-        assert!(bus.publish("t", ping(4)).await.is_err());
+        assert!(bus.publish(&Topic::other("t"), ping(4)).await.is_err());
         assert_eq!(c.next().await.unwrap().unwrap().message, ping(3));
         assert!(c.next().await.unwrap().is_none());
     }

@@ -30,5 +30,6 @@ pub mod semver;
 pub mod store;
 pub mod subject;
 pub mod time;
+pub mod topic;
 pub mod trigger;
 pub mod user_limits;

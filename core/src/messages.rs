@@ -11,6 +11,7 @@ use crate::ids::{ActivationId, TransactionId};
 use crate::names::FullyQualifiedName;
 use crate::semver::SemVer;
 use crate::subject::Identity;
+use crate::topic::{Topic, TopicKind};
 
 /// An invoker's number; its work topic is `invoker{N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -18,8 +19,8 @@ pub struct InvokerId(pub u32);
 
 impl InvokerId {
     /// The invoker's own work topic.
-    pub fn topic(self) -> String {
-        format!("invoker{}", self.0)
+    pub fn topic(self) -> Topic {
+        Topic::new(TopicKind::Invoker, format!("invoker{}", self.0))
     }
 }
 
@@ -35,8 +36,8 @@ pub struct ControllerId(pub String);
 
 impl ControllerId {
     /// The controller's own completion topic.
-    pub fn topic(&self) -> String {
-        format!("completed{}", self.0)
+    pub fn topic(&self) -> Topic {
+        Topic::new(TopicKind::Completed, format!("completed{}", self.0))
     }
 }
 

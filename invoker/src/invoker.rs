@@ -110,7 +110,7 @@ impl Invoker {
     /// Registers, consumes until the bus closes, finishes what is in flight, deregisters.
     pub async fn run(self: Arc<Self>) -> Result<(), InvokerError> {
         let topic = self.config.id.topic();
-        let mut consumer: Box<dyn BusConsumer> = self.services.bus.subscribe(&topic, &topic).await?;
+        let mut consumer: Box<dyn BusConsumer> = self.services.bus.subscribe(&topic, topic.name()).await?;
         let info = InvokerInfo { id: self.config.id, user_memory_mb: self.config.user_memory_mb };
         self.services.registry.register(info).await?;
         tracing::info!(invoker = %self.config.id, slots = self.config.max_concurrent, "Invoker started.");

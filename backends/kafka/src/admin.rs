@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gust_core::bus::BusError;
+use gust_core::topic::Topic;
 use parking_lot::Mutex;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::config::FromClientConfigAndContext;
@@ -30,14 +31,15 @@ impl Topics {
     }
 
     /// Makes sure `topic` exists; only the first call per topic asks the broker.
-    pub(crate) async fn ensure(&self, topic: &str) -> Result<(), BusError> {
-        let cell = self.known.lock().entry(topic.to_owned()).or_default().clone();
+    pub(crate) async fn ensure(&self, topic: &Topic) -> Result<(), BusError> {
+        let cell = self.known.lock().entry(topic.name().to_owned()).or_default().clone();
         cell.get_or_try_init(|| self.create(topic)).await.map(|_| ())
     }
 
-    async fn create(&self, topic: &str) -> Result<(), BusError> {
+    async fn create(&self, topic: &Topic) -> Result<(), BusError> {
         let max_bytes = self.config.topic_max_message_bytes().to_string();
-        let retention = self.config.topic_retention.for_topic(topic).as_millis().to_string();
+        let retention = self.config.topic_retention.of(topic.kind()).as_millis().to_string();
+        let topic = topic.name();
         let new = NewTopic::new(topic, self.config.partitions, TopicReplication::Fixed(self.config.replication_factor))
             .set("max.message.bytes", &max_bytes)
             .set("retention.ms", &retention);

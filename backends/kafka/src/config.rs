@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use gust_core::topic::TopicKind;
 use rdkafka::ClientConfig;
 
 /// Bytes a record batch adds around one message (batch header, record header, margin): the
@@ -29,16 +30,13 @@ impl Default for TopicRetention {
 }
 
 impl TopicRetention {
-    /// The retention of `topic`, chosen by its name.
-    pub fn for_topic(&self, topic: &str) -> Duration {
-        if topic.starts_with("invoker") {
-            self.invoker
-        } else if topic.starts_with("completed") {
-            self.completed
-        } else if topic == "health" {
-            self.health
-        } else {
-            self.other
+    /// The retention of topics of `kind`.
+    pub fn of(&self, kind: TopicKind) -> Duration {
+        match kind {
+            TopicKind::Invoker => self.invoker,
+            TopicKind::Completed => self.completed,
+            TopicKind::Health => self.health,
+            TopicKind::Other => self.other,
         }
     }
 }
@@ -181,9 +179,10 @@ mod tests {
     #[test]
     fn retention_follows_openwhisk_by_topic() {
         let r = TopicRetention::default();
-        assert_eq!(r.for_topic("invoker0"), Duration::from_secs(48 * 3600));
-        assert_eq!(r.for_topic("completed0"), Duration::from_secs(3600));
-        assert_eq!(r.for_topic("health"), Duration::from_secs(3600));
+        assert_eq!(r.of(TopicKind::Invoker), Duration::from_secs(48 * 3600));
+        assert_eq!(r.of(TopicKind::Completed), Duration::from_secs(3600));
+        assert_eq!(r.of(TopicKind::Health), Duration::from_secs(3600));
+        assert_eq!(r.of(TopicKind::Other), Duration::from_secs(48 * 3600));
     }
 
     #[test]

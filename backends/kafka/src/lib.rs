@@ -28,6 +28,7 @@ use async_trait::async_trait;
 use gust_core::bus::{BusConsumer, BusError, MessageBus};
 use gust_core::ids::ActivationId;
 use gust_core::messages::BusMessage;
+use gust_core::topic::Topic;
 use rdkafka::producer::Producer;
 use tokio::sync::watch;
 
@@ -87,23 +88,23 @@ impl KafkaBus {
     }
 
     /// Creates `topic` with the bus's settings when it does not exist (once per topic and bus).
-    pub async fn ensure_topic(&self, topic: &str) -> Result<(), BusError> {
+    pub async fn ensure_topic(&self, topic: &Topic) -> Result<(), BusError> {
         self.inner.topics.ensure(topic).await
     }
 
     /// Like [`MessageBus::subscribe`], with the concrete consumer type.
-    pub async fn consumer(&self, topic: &str, group: &str) -> Result<KafkaConsumer, BusError> {
+    pub async fn consumer(&self, topic: &Topic, group: &str) -> Result<KafkaConsumer, BusError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(BusError::Closed);
         }
         self.ensure_topic(topic).await?;
-        KafkaConsumer::new(&self.inner.config, topic, group, self.inner.closing.subscribe())
+        KafkaConsumer::new(&self.inner.config, topic.name(), group, self.inner.closing.subscribe())
     }
 }
 
 #[async_trait]
 impl MessageBus for KafkaBus {
-    async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError> {
+    async fn publish(&self, topic: &Topic, message: BusMessage) -> Result<(), BusError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(BusError::Closed);
         }
@@ -113,7 +114,7 @@ impl MessageBus for KafkaBus {
             return Err(BusError::TooLarge(payload.len()));
         }
         self.ensure_topic(topic).await?;
-        self.inner.publisher.send(topic, &payload).await
+        self.inner.publisher.send(topic.name(), &payload).await
     }
 
     /// Nothing to wait for: `publish` returns only once the broker has the message.
@@ -121,7 +122,7 @@ impl MessageBus for KafkaBus {
         Ok(())
     }
 
-    async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
+    async fn subscribe(&self, topic: &Topic, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
         Ok(Box::new(self.consumer(topic, group).await?))
     }
 

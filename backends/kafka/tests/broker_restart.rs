@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use gust_core::bus::{BusError, MessageBus};
+use gust_core::topic::Topic;
 use parking_lot::Mutex;
 
 fn script() -> PathBuf {
@@ -42,7 +43,7 @@ async fn service_async(action: &'static str) {
 async fn acknowledged_messages_survive_a_broker_restart_under_load() {
     let _one_at_a_time = BROKER.lock().await;
     let bus = bus().await;
-    let (topic, group) = (unique("restart"), unique("g"));
+    let (topic, group) = (Topic::other(unique("restart")), unique("g"));
     bus.ensure_topic(&topic).await.unwrap();
 
     // The consumer commits every message it gets.
@@ -138,7 +139,7 @@ async fn publishing_gives_up_in_bounded_time_while_the_broker_is_down() {
     let mut cfg = config();
     cfg.publish_timeout = Duration::from_secs(3);
     let bus = connect(cfg).await;
-    let (topic, group) = (unique("down"), unique("g"));
+    let (topic, group) = (Topic::other(unique("down")), unique("g"));
     bus.publish(&topic, ping(1)).await.unwrap();
 
     service_async("stop").await;

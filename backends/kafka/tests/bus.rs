@@ -5,11 +5,13 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use gust_core::bus::{BusConsumer, BusError, MessageBus};
-use gust_core::messages::BusMessage;
+use gust_core::bus::{BusConsumer, BusError, MessageBus, PrefixedBus};
+use gust_core::messages::{BusMessage, ControllerId, InvokerId};
+use gust_core::topic::Topic;
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
@@ -19,7 +21,7 @@ use tokio::sync::mpsc;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_message_kind_round_trips() {
     let bus = bus().await;
-    let topic = unique("roundtrip");
+    let topic = Topic::other(unique("roundtrip"));
     let sent = every_kind();
     for m in &sent {
         bus.publish(&topic, m.clone()).await.unwrap();
@@ -53,7 +55,7 @@ async fn every_group_sees_every_message_and_members_share_them() {
     let mut cfg = config();
     cfg.partitions = 2;
     let bus = connect(cfg).await;
-    let topic = unique("groups");
+    let topic = Topic::other(unique("groups"));
     bus.ensure_topic(&topic).await.unwrap();
     let (shared, alone) = (unique("shared"), unique("alone"));
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -104,7 +106,7 @@ async fn every_group_sees_every_message_and_members_share_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uncommitted_messages_are_redelivered_to_the_next_member_and_committed_ones_are_not() {
     let bus = bus().await;
-    let (topic, group) = (unique("redeliver"), unique("g"));
+    let (topic, group) = (Topic::other(unique("redeliver")), unique("g"));
     for n in 0..6 {
         bus.publish(&topic, ping(n)).await.unwrap();
     }
@@ -144,7 +146,7 @@ async fn uncommitted_messages_are_redelivered_to_the_next_member_and_committed_o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_order_commits_wait_for_every_earlier_message() {
     let bus = bus().await;
-    let (topic, group) = (unique("order"), unique("g"));
+    let (topic, group) = (Topic::other(unique("order")), unique("g"));
     for n in 1..=3 {
         bus.publish(&topic, ping(n)).await.unwrap();
     }
@@ -172,7 +174,7 @@ async fn out_of_order_commits_wait_for_every_earlier_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_one_mebibyte_payload_fits_and_a_larger_message_is_refused() {
     let bus = bus().await;
-    let topic = unique("size");
+    let topic = Topic::other(unique("size"));
     let limit = bus.config().max_message_bytes;
 
     let big = BusMessage::Activation(Box::new(activation(json!({ "blob": "x".repeat(1024 * 1024) }))));
@@ -195,21 +197,26 @@ async fn a_one_mebibyte_payload_fits_and_a_larger_message_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topics_are_created_with_the_bus_settings() {
-    let bus = bus().await;
-    let by_publish = format!("invoker{}", unique("9").replace('-', ""));
-    let by_subscribe = format!("completed{}", unique("x"));
-    bus.publish(&by_publish, ping(1)).await.unwrap();
-    let c = bus.subscribe(&by_subscribe, &unique("g")).await.unwrap();
+    // Behind a cluster prefix, as a distributed deployment names them: the retention follows
+    // what a topic carries, whatever its name starts with.
+    let kafka = bus().await;
+    let prefix = format!("{}.", unique("cluster"));
+    let bus = PrefixedBus::new(Arc::new(kafka.clone()), prefix.clone());
+    let (invoker, controller) = (InvokerId(9).topic(), ControllerId(unique("c")).topic());
+    bus.publish(&invoker, ping(1)).await.unwrap();
+    let c = bus.subscribe(&controller, &unique("g")).await.unwrap();
+    let (by_publish, by_subscribe) = (invoker.prefixed(&prefix), controller.prefixed(&prefix));
+    assert!(by_subscribe.name().starts_with(&prefix), "{by_subscribe}");
 
     let admin: AdminClient<DefaultClientContext> =
         ClientConfig::new().set("bootstrap.servers", brokers()).create().unwrap();
-    let specs = [ResourceSpecifier::Topic(&by_publish), ResourceSpecifier::Topic(&by_subscribe)];
+    let specs = [ResourceSpecifier::Topic(by_publish.name()), ResourceSpecifier::Topic(by_subscribe.name())];
     let described = admin.describe_configs(&specs, &AdminOptions::new()).await.unwrap();
     let value = |i: usize, key: &str| -> String {
         let r = described[i].as_ref().unwrap();
         r.get(key).and_then(|e| e.value.clone()).unwrap_or_default()
     };
-    let max = bus.config().topic_max_message_bytes().to_string();
+    let max = kafka.config().topic_max_message_bytes().to_string();
     assert_eq!(value(0, "max.message.bytes"), max);
     assert_eq!(value(1, "max.message.bytes"), max);
     assert_eq!(value(0, "retention.ms"), (48 * 3600 * 1000).to_string(), "work is kept 48 h");
@@ -221,7 +228,7 @@ async fn topics_are_created_with_the_bus_settings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_ends_consumers_and_refuses_publishing() {
     let bus = bus().await;
-    let topic = unique("close");
+    let topic = Topic::other(unique("close"));
     bus.publish(&topic, ping(1)).await.unwrap();
     let mut c = bus.subscribe(&topic, &unique("g")).await.unwrap();
     let d = next_within(c.as_mut(), 20).await;
@@ -238,12 +245,12 @@ async fn close_ends_consumers_and_refuses_publishing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unparseable_messages_are_skipped_and_committed() {
     let bus = bus().await;
-    let (topic, group) = (unique("junk"), unique("g"));
+    let (topic, group) = (Topic::other(unique("junk")), unique("g"));
     bus.ensure_topic(&topic).await.unwrap();
     let producer: rdkafka::producer::FutureProducer =
         ClientConfig::new().set("bootstrap.servers", brokers()).create().unwrap();
     producer
-        .send(rdkafka::producer::FutureRecord::<(), str>::to(&topic).payload("not json"), Duration::from_secs(5))
+        .send(rdkafka::producer::FutureRecord::<(), str>::to(topic.name()).payload("not json"), Duration::from_secs(5))
         .await
         .unwrap();
     bus.publish(&topic, ping(5)).await.unwrap();
@@ -262,7 +269,7 @@ async fn unparseable_messages_are_skipped_and_committed() {
 async fn measure(bus: &gust_kafka::KafkaBus, make: fn(u32) -> BusMessage, n: u32) {
     const SEQUENTIAL: u32 = 200;
     const IN_FLIGHT: usize = 256;
-    let topic = unique("throughput");
+    let topic = Topic::other(unique("throughput"));
     bus.ensure_topic(&topic).await.unwrap();
 
     // One publish at a time: the latency a waiting caller sees.

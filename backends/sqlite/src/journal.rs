@@ -30,6 +30,7 @@ use gust_core::bus::{BusConsumer, BusError, Delivery, InProcessBus, MessageBus, 
 use gust_core::ids::ActivationId;
 use gust_core::messages::BusMessage;
 use gust_core::store::StoreError;
+use gust_core::topic::Topic;
 use parking_lot::Mutex;
 use rusqlite::{Connection, Transaction, params};
 use tokio::sync::oneshot;
@@ -44,7 +45,7 @@ pub(crate) struct Entry {
     pub(crate) id: String,
     /// The namespace its record will be stored in.
     pub(crate) namespace: String,
-    /// The bus topic to publish it on again.
+    /// The bus topic to publish it on again, as JSON (its name and kind).
     pub(crate) topic: String,
     /// The message, as JSON.
     pub(crate) message: String,
@@ -142,7 +143,7 @@ pub struct JournaledBus {
 }
 
 /// Blocking activations in flight, by id.
-type Lazy = Arc<Mutex<HashMap<ActivationId, (String, BusMessage)>>>;
+type Lazy = Arc<Mutex<HashMap<ActivationId, (Topic, BusMessage)>>>;
 
 impl fmt::Debug for JournaledBus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,8 +167,9 @@ impl JournaledBus {
         let left = store.inner.writer.write(leftovers).await?;
         let mut replayed = Replayed { finished: left.finished, ..Replayed::default() };
         for (id, topic, message) in left.unfinished {
-            match serde_json::from_str::<BusMessage>(&message) {
-                Ok(m) => {
+            let read = serde_json::from_str::<Topic>(&topic).and_then(|t| Ok((t, serde_json::from_str(&message)?)));
+            match read {
+                Ok((topic, m)) => {
                     inner.publish(&topic, m).await.map_err(|e| SqliteError::Task(e.to_string()))?;
                     replayed.published += 1;
                 }
@@ -205,12 +207,13 @@ fn leftovers(conn: &mut Connection) -> Result<Leftovers, SqliteError> {
 
 impl JournaledBus {
     /// Writes `message` of `topic` to the journal; with `wait`, returns once it is committed.
-    async fn journal(&self, topic: &str, message: &BusMessage, wait: bool) -> Result<(), BusError> {
+    async fn journal(&self, topic: &Topic, message: &BusMessage, wait: bool) -> Result<(), BusError> {
         let BusMessage::Activation(m) = message else { return Ok(()) };
         let entry = Entry {
             id: m.activation_id.to_string(),
             namespace: m.user.namespace.clone(),
-            topic: topic.to_owned(),
+            topic: serde_json::to_string(topic)
+                .map_err(|e| BusError::Unavailable(format!("cannot serialise the topic: {e}")))?,
             message: serde_json::to_string(message)
                 .map_err(|e| BusError::Unavailable(format!("cannot serialise the message: {e}")))?,
         };
@@ -221,12 +224,12 @@ impl JournaledBus {
 
 #[async_trait]
 impl MessageBus for JournaledBus {
-    async fn publish(&self, topic: &str, message: BusMessage) -> Result<(), BusError> {
+    async fn publish(&self, topic: &Topic, message: BusMessage) -> Result<(), BusError> {
         let mut lazy = None;
         match &message {
             BusMessage::Activation(m) if m.blocking => {
                 lazy = Some(m.activation_id);
-                self.lazy.lock().insert(m.activation_id, (topic.to_owned(), message.clone()));
+                self.lazy.lock().insert(m.activation_id, (topic.clone(), message.clone()));
             }
             BusMessage::Activation(_) => self.journal(topic, &message, true).await?,
             _ => {}
@@ -251,7 +254,7 @@ impl MessageBus for JournaledBus {
         }
     }
 
-    async fn subscribe(&self, topic: &str, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
+    async fn subscribe(&self, topic: &Topic, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
         let inner = self.inner.subscribe(topic, group).await?;
         Ok(Box::new(JournaledConsumer { inner, lazy: self.lazy.clone() }))
     }

@@ -13,7 +13,7 @@ use gust_core::activation::Activation;
 use gust_core::bus::{InProcessBus, MessageBus};
 use gust_core::conformance::activations::record;
 use gust_core::ids::{ActivationId, TransactionId};
-use gust_core::messages::{ActivationMessage, BusMessage, ControllerId};
+use gust_core::messages::{ActivationMessage, BusMessage, ControllerId, InvokerId};
 use gust_core::names::FullyQualifiedName;
 use gust_core::semver::SemVer;
 use gust_core::store::ActivationStore;
@@ -54,7 +54,7 @@ async fn after_crash(dir: &Path) -> (Replayed, Vec<ActivationMessage>) {
     let inner = InProcessBus::new();
     let (_bus, replayed) = JournaledBus::open(store, inner.clone()).await.expect("journal");
     inner.close();
-    let mut consumer = inner.subscribe("invoker0", "invoker0").await.expect("subscribe");
+    let mut consumer = inner.subscribe(&InvokerId(0).topic(), "invoker0").await.expect("subscribe");
     let mut out = vec![];
     while let Some(d) = consumer.next().await.expect("next") {
         match d.message {
@@ -72,7 +72,7 @@ async fn an_accepted_non_blocking_activation_is_published_again_after_a_crash() 
     assert_eq!(replayed, Replayed::default());
     let m = message(false);
     // Returns once the entry is committed: the 202 may go out.
-    bus.publish("invoker0", BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
+    bus.publish(&InvokerId(0).topic(), BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
     let (replayed, again) = after_crash(dir.path()).await;
     assert_eq!(replayed, Replayed { published: 1, finished: 0 });
     assert_eq!(again, vec![m], "the same message, with its id");
@@ -86,7 +86,7 @@ async fn a_stored_record_retires_its_entry() {
     let done = message(false);
     let running = message(false);
     for m in [&done, &running] {
-        bus.publish("invoker0", BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
+        bus.publish(&InvokerId(0).topic(), BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
     }
     store.store(record_of(&done)).await.expect("store");
     let (replayed, again) = after_crash(dir.path()).await;
@@ -99,21 +99,21 @@ async fn a_blocking_activation_is_journaled_only_when_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
     let (bus, _) = JournaledBus::open(store.clone(), InProcessBus::new()).await.expect("journal");
-    let mut invoker = bus.subscribe("invoker0", "invoker0").await.expect("subscribe");
+    let mut invoker = bus.subscribe(&InvokerId(0).topic(), "invoker0").await.expect("subscribe");
     // Answered with its result: its message is committed once its record is stored, and
     // nothing of it was ever written to the journal; keeping it afterwards is a no-op.
     let answered = message(true);
-    bus.publish("invoker0", BusMessage::Activation(Box::new(answered.clone()))).await.expect("publish");
+    bus.publish(&InvokerId(0).topic(), BusMessage::Activation(Box::new(answered.clone()))).await.expect("publish");
     let delivered = invoker.next().await.expect("next").expect("a message");
     store.store(record_of(&answered)).await.expect("store");
     delivered.receipt.commit();
     bus.keep(answered.activation_id).await.expect("keep");
     // Running, and not answered yet: nothing written either.
     let running = message(true);
-    bus.publish("invoker0", BusMessage::Activation(Box::new(running.clone()))).await.expect("publish");
+    bus.publish(&InvokerId(0).topic(), BusMessage::Activation(Box::new(running.clone()))).await.expect("publish");
     // Outlived its wait: written once `keep` returns, so a 202 may go out.
     let late = message(true);
-    bus.publish("invoker0", BusMessage::Activation(Box::new(late.clone()))).await.expect("publish");
+    bus.publish(&InvokerId(0).topic(), BusMessage::Activation(Box::new(late.clone()))).await.expect("publish");
     bus.keep(late.activation_id).await.expect("keep");
     let (replayed, again) = after_crash(dir.path()).await;
     assert_eq!(replayed, Replayed { published: 1, finished: 0 });
@@ -128,7 +128,7 @@ async fn entries_whose_record_another_process_stored_are_dropped_not_run() {
     // leaves the row behind.
     let other = open(dir.path());
     let m = message(false);
-    bus.publish("invoker0", BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
+    bus.publish(&InvokerId(0).topic(), BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
     other.store(record_of(&m)).await.expect("store");
     let (replayed, again) = after_crash(dir.path()).await;
     assert_eq!(replayed, Replayed { published: 0, finished: 1 });
@@ -144,7 +144,7 @@ async fn a_clean_stop_leaves_nothing_to_replay() {
     let (bus, _) = JournaledBus::open(store.clone(), InProcessBus::new()).await.expect("journal");
     let ms: Vec<_> = (0..200).map(|i| message(i % 2 == 0)).collect();
     for m in &ms {
-        bus.publish("invoker0", BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
+        bus.publish(&InvokerId(0).topic(), BusMessage::Activation(Box::new(m.clone()))).await.expect("publish");
     }
     for m in &ms {
         store.store(record_of(m)).await.expect("store");

@@ -28,6 +28,7 @@ use gust_core::names::FullyQualifiedName;
 use gust_core::store::StoreError;
 use gust_core::subject::Identity;
 use gust_core::time::now_ms;
+use gust_core::topic::Topic;
 use serde_json::{Map, Value};
 use tracing::Instrument;
 
@@ -176,7 +177,7 @@ impl AppState {
     }
 
     /// Publishes the activation and, for a blocking one, waits for its record.
-    async fn dispatch(&self, msg: ActivationMessage, topic: &str, wait: Duration) -> Result<Outcome, InvokeError> {
+    async fn dispatch(&self, msg: ActivationMessage, topic: &Topic, wait: Duration) -> Result<Outcome, InvokeError> {
         let st = &self.0;
         let activation_id = msg.activation_id;
         let namespace = msg.user.namespace.clone();

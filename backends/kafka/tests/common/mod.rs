@@ -144,8 +144,8 @@ pub async fn nothing_within(c: &mut dyn BusConsumer, millis: u64) {
 }
 
 /// The offset `group` has committed for partition 0 of `topic`, as the broker reports it.
-pub async fn committed(topic: &str, group: &str) -> Option<i64> {
-    let (topic, group) = (topic.to_owned(), group.to_owned());
+pub async fn committed(topic: impl AsRef<str>, group: &str) -> Option<i64> {
+    let (topic, group) = (topic.as_ref().to_owned(), group.to_owned());
     tokio::task::spawn_blocking(move || {
         let c: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", brokers())
@@ -166,7 +166,8 @@ pub async fn committed(topic: &str, group: &str) -> Option<i64> {
 }
 
 /// Waits until the committed offset is `want` (commits are asynchronous and batched).
-pub async fn wait_committed(topic: &str, group: &str, want: Option<i64>) {
+pub async fn wait_committed(topic: impl AsRef<str>, group: &str, want: Option<i64>) {
+    let topic = topic.as_ref();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let got = committed(topic, group).await;
@@ -179,7 +180,9 @@ pub async fn wait_committed(topic: &str, group: &str, want: Option<i64>) {
 }
 
 /// Deletes the topics a test made (best effort: a failed test leaves its topics behind).
-pub async fn delete_topics(topics: &[&str]) {
+pub async fn delete_topics<T: AsRef<str>>(topics: &[T]) {
+    let topics: Vec<&str> = topics.iter().map(AsRef::as_ref).collect();
+    let topics = topics.as_slice();
     let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
         ClientConfig::new().set("bootstrap.servers", brokers()).create().unwrap();
     let opts = rdkafka::admin::AdminOptions::new().operation_timeout(Some(Duration::from_secs(5)));
