@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod datadir;
 pub mod props;
 pub mod roles;
 pub mod standalone;

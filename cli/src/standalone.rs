@@ -152,6 +152,8 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         None => default_data_dir()?,
     };
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // Held until the process ends.
+    let _lock = crate::datadir::DataDirLock::acquire(&data_dir)?;
     let addr = SocketAddr::new(args.bind, args.port);
     let listener = TcpListener::bind(addr)
         .await

@@ -80,6 +80,25 @@ async fn the_guest_key_is_refused_on_a_public_address() {
 }
 
 #[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused() {
+    let g = Gust::start().await;
+    g.api.create_wasm("echo", "echo", json!({})).await;
+    let out = Command::new(gust_bin())
+        .args(["standalone", "--docker", "off", "--port", &free_port().to_string(), "--data-dir"])
+        .arg(g.data_dir())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the second server started");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let pid = g.pid().unwrap();
+    assert!(err.contains(&format!("is in use by another Gust server (pid {pid})")), "{err}");
+    assert!(err.contains("--data-dir"), "it says how to fix it: {err}");
+    // The first one was left alone.
+    let r = g.api.invoke("echo", "blocking=true&result=true", &json!({"still": "here"})).await;
+    assert_eq!((r.status, r.body), (StatusCode::OK, json!({"still": "here"})));
+}
+
+#[tokio::test]
 async fn a_stem_cell_list_that_cannot_be_used_stops_the_start_with_the_reason() {
     for (list, says) in [
         ("cobol=1", "'cobol' is not one (kinds: nodejs:18, python:3.11, native)"),

@@ -193,6 +193,16 @@ impl Gust {
         }
     }
 
+    /// Its data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Stops the process with SIGTERM (a graceful drain) and waits for it.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().unwrap_or_else(|| panic!("already stopped"));
