@@ -59,6 +59,9 @@ pub struct ControllerSection {
     /// overrides are set with `gust admin limits`.
     #[serde(flatten)]
     pub limits: LimitsSection,
+    /// The HTTP server's timeouts, connection limit and shutdown grace.
+    #[serde(flatten)]
+    pub connections: ConnectionSection,
 }
 
 /// The system's namespace throttles, in a `[controller]` section or as `gust standalone` flags
@@ -99,6 +102,74 @@ impl LimitsSection {
     }
 }
 
+/// How the API server treats connections, in a `[controller]` section or as `gust standalone`
+/// flags: a client gets so long to send a request head, may stall its body so long, is kept
+/// alive so long between requests; so many connections may be open (past the limit, the
+/// oldest idle ones are closed); a shutdown waits so long for the requests in flight.
+#[derive(Debug, Clone, Copy, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionSection {
+    /// The longest a request head may take to arrive (e.g. 10s).
+    #[arg(long, env = "GUST_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    #[serde(deserialize_with = "duration")]
+    pub header_timeout: Duration,
+    /// The longest a request body may stall (no byte arriving) before the connection is closed.
+    #[arg(long, env = "GUST_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    #[serde(deserialize_with = "duration")]
+    pub body_timeout: Duration,
+    /// How long an idle keep-alive connection is kept open.
+    #[arg(long, env = "GUST_KEEP_ALIVE_TIMEOUT", default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    #[serde(deserialize_with = "duration")]
+    pub keep_alive_timeout: Duration,
+    /// The most client connections open at once; past it the oldest idle ones are closed
+    /// [default: 10000, or fewer when the open-file limit leaves less after 256].
+    #[arg(long, env = "GUST_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// How long a shutdown waits for the requests in flight before closing their connections.
+    #[arg(long, env = "GUST_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    #[serde(deserialize_with = "duration")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnectionSection {
+    fn default() -> Self {
+        let s = gust_controller::ServeSettings::default();
+        Self {
+            header_timeout: s.header_timeout,
+            body_timeout: s.body_timeout,
+            keep_alive_timeout: s.keep_alive_timeout,
+            max_connections: None,
+            shutdown_grace: s.shutdown_grace,
+        }
+    }
+}
+
+/// Raises the soft open-file limit to the hard one (a server holds a descriptor per
+/// connection) and returns it, logged.
+pub fn open_files() -> Option<u64> {
+    let files = gust_controller::raise_open_file_limit();
+    match files {
+        Some(n) => tracing::info!(open_files = n, "The open-file limit."),
+        None => tracing::info!("The open-file limit is unknown or unlimited."),
+    }
+    files
+}
+
+impl ConnectionSection {
+    /// The server settings, the connection limit defaulting from the open-file limit.
+    pub fn settings(&self, open_files: Option<u64>) -> gust_controller::ServeSettings {
+        gust_controller::ServeSettings {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            keep_alive_timeout: self.keep_alive_timeout,
+            max_connections: self
+                .max_connections
+                .unwrap_or_else(|| gust_controller::default_max_connections(open_files)),
+            shutdown_grace: self.shutdown_grace,
+        }
+    }
+}
+
 impl Default for ControllerSection {
     fn default() -> Self {
         Self {
@@ -108,6 +179,7 @@ impl Default for ControllerSection {
             data_dir: PathBuf::from("/var/tmp/gust/controller"),
             wasm_slots_per_invoker: 256,
             limits: LimitsSection::default(),
+            connections: ConnectionSection::default(),
         }
     }
 }
@@ -294,6 +366,27 @@ mod tests {
         assert_eq!(c.controller.limits.concurrent_invocations, 5);
         assert_eq!(c.controller.limits.fires_per_minute, 60);
         assert!(GustConfig::parse("[controller]\ninvocations_per_minute = -1\n").is_err());
+    }
+
+    #[test]
+    fn connection_settings_are_controller_keys() {
+        let c = GustConfig::parse("").unwrap();
+        assert_eq!(c.controller.connections.settings(Some(1 << 20)), gust_controller::ServeSettings::default());
+        let c = GustConfig::parse(
+            "[controller]\nheader_timeout = \"2s\"\nmax_connections = 50\nshutdown_grace = \"500ms\"\n\
+             invocations_per_minute = 7\n",
+        )
+        .unwrap();
+        let s = c.controller.connections.settings(None);
+        assert_eq!(s.header_timeout, Duration::from_secs(2));
+        assert_eq!(s.max_connections, 50);
+        assert_eq!(s.shutdown_grace, Duration::from_millis(500));
+        assert_eq!(s.keep_alive_timeout, Duration::from_secs(60));
+        assert_eq!(c.controller.limits.invocations_per_minute, 7);
+        let e = GustConfig::parse("[controller]\nheader_timeout = \"soon\"\n").unwrap_err();
+        assert!(e.contains("not a duration"), "{e}");
+        let e = GustConfig::parse("[controller]\nheader_timeot = \"1s\"\n").unwrap_err();
+        assert!(e.contains("unknown field"), "{e}");
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
         config.controller.listen = l;
     }
     let c = config.controller.clone();
+    let serving = c.connections.settings(crate::config::open_files());
     let listener = TcpListener::bind(c.listen).await.with_context(|| format!("cannot listen on {}", c.listen))?;
     let parts = wiring::distributed(&config, &format!("controller-{}", c.id)).await?;
     ensure_subjects(parts.store.as_ref(), &config).await?;
@@ -137,7 +138,7 @@ pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
     };
     let state = gust_controller::start(cc, services);
     tracing::info!(id = %c.id, address = %c.listen, cluster = %config.consul.cluster, "Gust controller is ready.");
-    gust_controller::serve(listener, state, shutdown_signal()).await.context("the HTTP server failed")?;
+    gust_controller::serve(listener, state, serving, shutdown_signal()).await.context("the HTTP server failed")?;
     parts.bus.close();
     parts.store.close().await.context("closing the store")?;
     tracing::info!("Gust controller stopped.");

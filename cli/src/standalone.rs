@@ -64,6 +64,9 @@ pub struct StandaloneArgs {
     /// The namespace throttles (per-namespace overrides: `gust admin limits set`).
     #[command(flatten)]
     pub limits: crate::config::LimitsSection,
+    /// The HTTP server's timeouts, connection limit and shutdown grace.
+    #[command(flatten)]
+    pub connections: crate::config::ConnectionSection,
 }
 
 /// `500ms`, `10s`, `10m`, `1h`, or a number of milliseconds.
@@ -147,6 +150,7 @@ async fn own_credential(
 pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     gust_core::names::validate_namespace(&args.namespace).map_err(|e| anyhow::anyhow!("--namespace: {e}"))?;
     let key = credential(&args)?;
+    let serving = args.connections.settings(crate::config::open_files());
     let data_dir = match &args.data_dir {
         Some(d) => d.clone(),
         None => default_data_dir()?,
@@ -230,7 +234,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     }
 
     let listeners = std::iter::once(listener).chain(bridge.and_then(|b| b.listener)).collect();
-    gust_controller::serve_all(listeners, state, shutdown_signal()).await.context("the HTTP server failed")?;
+    gust_controller::serve_all(listeners, state, serving, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("Shutting down: finishing accepted activations.");
     parts.bus.close();
     match tokio::time::timeout(Duration::from_secs(330), invoker_task).await {
@@ -289,6 +293,7 @@ mod tests {
             prewarm: true,
             stem_cells: None,
             limits: crate::config::LimitsSection::default(),
+            connections: crate::config::ConnectionSection::default(),
         }
     }
 
@@ -303,6 +308,37 @@ mod tests {
         assert_eq!(cli.args.limits.throttles(), gust_core::user_limits::Throttles::default());
         let cli = <Cli as clap::Parser>::try_parse_from(["gust", "--invocations-per-minute", "5"]).unwrap();
         assert_eq!(cli.args.limits.invocations_per_minute, 5);
+    }
+
+    #[test]
+    fn connection_settings_are_flags() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: StandaloneArgs,
+        }
+        let cli = <Cli as clap::Parser>::try_parse_from(["gust"]).unwrap();
+        assert_eq!(cli.args.connections.settings(None), gust_controller::ServeSettings::default());
+        let cli = <Cli as clap::Parser>::try_parse_from([
+            "gust",
+            "--header-timeout",
+            "1s",
+            "--body-timeout",
+            "2s",
+            "--keep-alive-timeout",
+            "3s",
+            "--max-connections",
+            "40",
+            "--shutdown-grace",
+            "500ms",
+        ])
+        .unwrap();
+        let s = cli.args.connections.settings(None);
+        assert_eq!(
+            (s.header_timeout, s.body_timeout, s.keep_alive_timeout, s.max_connections, s.shutdown_grace),
+            (Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(3), 40, Duration::from_millis(500))
+        );
+        assert_eq!(cli.args.idle_timeout, Duration::from_secs(600), "the containers' idle timeout is another");
     }
 
     #[test]

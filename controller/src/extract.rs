@@ -1,10 +1,13 @@
-//! Request parsing with OpenWhisk's errors: JSON bodies (415, 400, 413), query booleans and
-//! integers, and the namespace / entity-name rules of URL segments.
+//! Request parsing with OpenWhisk's errors: bodies read within a limit (413), JSON bodies
+//! (415, 400), query booleans and integers, and the namespace / entity-name rules of URL
+//! segments.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, header};
+use bytes::BytesMut;
 use gust_core::names::{self, FullyQualifiedName};
 use gust_core::subject::Identity;
+use http_body_util::BodyExt as _;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
@@ -57,19 +60,32 @@ pub(crate) fn optional_object(
     }
 }
 
-/// Refuses a payload larger than `max` bytes (by its `Content-Length`, or its length), as
-/// OpenWhisk does for invokes and fires (413).
-pub(crate) fn payload_size(headers: &HeaderMap, body: &Bytes, max: usize) -> ApiResult<()> {
-    let size = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(body.len())
-        .max(body.len());
-    if size > max {
-        return Err(ApiError::TooLarge(format!("Request larger than allowed: {size} > {max} bytes.")));
+/// Reads a request body of at most `max` bytes, as OpenWhisk refuses larger ones (413):
+/// a `Content-Length` above `max` is refused before any of the body is read, and a body
+/// without one (chunked) is cut as soon as it passes `max`. Memory stays within `max`.
+pub(crate) async fn body(headers: &HeaderMap, body: Body, max: usize) -> ApiResult<Bytes> {
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if let Some(size) = declared.filter(|&n| n > max as u64) {
+        return Err(too_large(size, max));
     }
-    Ok(())
+    let mut body = body;
+    let mut read = BytesMut::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::BadRequest(format!("The request body could not be read: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if read.len() + data.len() > max {
+                return Err(too_large((read.len() + data.len()) as u64, max));
+            }
+            read.extend_from_slice(&data);
+        }
+    }
+    Ok(read.freeze())
+}
+
+/// OpenWhisk's 413 for a request of `size` bytes (or more) past `max`.
+fn too_large(size: u64, max: usize) -> ApiError {
+    ApiError::TooLarge(format!("Request larger than allowed: {size} > {max} bytes."))
 }
 
 /// A query boolean: true/false, yes/no, on/off, 1/0 (any case); absent is `default`.

@@ -38,13 +38,16 @@ use utoipa_axum::routes;
 
 pub use error::ApiError;
 pub use invocation::{Invocation, InvokeError, Outcome};
-pub use serve::{serve, serve_all};
+pub use serve::{
+    DEFAULT_MAX_CONNECTIONS, ServeSettings, default_max_connections, raise_open_file_limit, serve, serve_all,
+};
 pub use state::{AppState, ControllerConfig, ControllerServices};
 
 use routes::{actions, activations, docs, info, invoke, namespaces, packages, triggers};
 
-/// The largest request body the HTTP layer reads (OpenWhisk: 50 MiB); smaller limits per
-/// route are checked by the handlers.
+/// The largest request body read (OpenWhisk: 50 MiB): entity PUTs read up to it; invokes
+/// have their own, smaller limit ([`ControllerConfig::payload_max`]). Both are checked before
+/// a body is buffered (see [`extract`]); the layer's limit is a backstop.
 pub const MAX_BODY_BYTES: usize = 50 << 20;
 
 /// Builds the controller's shared state and starts its completion consumer.

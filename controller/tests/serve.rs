@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gust_controller::{AppState, ControllerConfig, serve_all, start};
+use gust_controller::{AppState, ControllerConfig, ServeSettings, serve_all, start};
 use gust_core::messages::ControllerId;
 use gust_core::subject::GUEST_AUTH;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -54,7 +54,7 @@ async fn one_shutdown_drains_every_listener_then_closes_them() {
     let b = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (addr_a, addr_b) = (a.local_addr().unwrap(), b.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut server = tokio::spawn(serve_all(vec![a, b], state().await, async move {
+    let mut server = tokio::spawn(serve_all(vec![a, b], state().await, ServeSettings::default(), async move {
         let _ = stopped.await;
     }));
 
@@ -77,6 +77,6 @@ async fn one_shutdown_drains_every_listener_then_closes_them() {
 
 #[tokio::test]
 async fn serving_on_no_listener_is_an_error() {
-    let err = serve_all(vec![], state().await, std::future::pending()).await.unwrap_err();
+    let err = serve_all(vec![], state().await, ServeSettings::default(), std::future::pending()).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }

@@ -6,6 +6,7 @@
 mod actions;
 mod activations;
 mod compat;
+mod connections;
 mod crash;
 mod distributed;
 mod docker_api;

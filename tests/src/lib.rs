@@ -112,6 +112,8 @@ pub struct Gust {
     _tmp: Option<tempfile::TempDir>,
     /// Extra flags it was started with (for restarts).
     args: Vec<String>,
+    /// The soft open-file limit it is started with, when not the test's own.
+    open_files: Option<u64>,
     /// A client with the guest credential.
     pub api: Api,
 }
@@ -137,16 +139,28 @@ impl Gust {
         Self::start_raw(&all).await
     }
 
+    /// A fresh standalone without Docker started with a soft open-file limit of `soft` (as
+    /// a shell with `ulimit -S -n` would start it), with extra flags.
+    pub async fn start_with_open_files(soft: u64, args: &[&str]) -> Gust {
+        let mut all = vec!["--docker", "off"];
+        all.extend_from_slice(args);
+        Self::start_limited(&all, Some(soft)).await
+    }
+
     async fn start_raw(args: &[&str]) -> Gust {
+        Self::start_limited(args, None).await
+    }
+
+    async fn start_limited(args: &[&str], open_files: Option<u64>) -> Gust {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let data = tmp.path().to_path_buf();
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-        let mut g = Self::spawn(data, args, Some(tmp));
+        let mut g = Self::spawn(data, args, open_files, Some(tmp));
         g.wait_ready().await;
         g
     }
 
-    fn spawn(data: PathBuf, args: Vec<String>, tmp: Option<tempfile::TempDir>) -> Gust {
+    fn spawn(data: PathBuf, args: Vec<String>, open_files: Option<u64>, tmp: Option<tempfile::TempDir>) -> Gust {
         let port = free_port();
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -154,7 +168,15 @@ impl Gust {
             .open(data.join("server.log"))
             .map(Stdio::from)
             .unwrap_or_else(|_| Stdio::inherit());
-        let child = Command::new(gust_bin())
+        let mut command = match open_files {
+            None => Command::new(gust_bin()),
+            Some(soft) => {
+                let mut sh = Command::new("sh");
+                sh.args(["-c", "ulimit -S -n \"$0\" && exec \"$@\"", &soft.to_string()]).arg(gust_bin());
+                sh
+            }
+        };
+        let child = command
             .arg("standalone")
             .args(["--port", &port.to_string(), "--data-dir"])
             .arg(&data)
@@ -170,7 +192,7 @@ impl Gust {
             .unwrap_or_else(|e| panic!("cannot start gust: {e}"));
         let url = format!("http://127.0.0.1:{port}");
         let api = Api::new(&url, Some(GUEST));
-        Gust { child: Some(child), url, data, _tmp: tmp, args, api }
+        Gust { child: Some(child), url, data, _tmp: tmp, args, open_files, api }
     }
 
     async fn wait_ready(&mut self) {
@@ -210,6 +232,28 @@ impl Gust {
         child.wait().unwrap_or_else(|e| panic!("wait: {e}"))
     }
 
+    /// Sends SIGTERM and waits at most `within` for the process to exit: its status and how
+    /// long it took, or `None` (the process is then killed) when it did not exit in time.
+    pub fn terminate_within(&mut self, within: Duration) -> Option<(std::process::ExitStatus, Duration)> {
+        let mut child = self.child.take().unwrap_or_else(|| panic!("already stopped"));
+        let began = Instant::now();
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        while began.elapsed() < within {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some((status, began.elapsed()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the process with SIGKILL (no drain, no goodbye) and waits for it.
     pub fn kill(&mut self) {
         let mut child = self.child.take().unwrap_or_else(|| panic!("already stopped"));
@@ -220,7 +264,7 @@ impl Gust {
     /// Starts the same data directory again (after [`Gust::terminate`] or [`Gust::kill`]).
     pub async fn restart(&mut self) {
         let tmp = self._tmp.take();
-        let mut g = Self::spawn(self.data.clone(), self.args.clone(), tmp);
+        let mut g = Self::spawn(self.data.clone(), self.args.clone(), self.open_files, tmp);
         g.wait_ready().await;
         std::mem::swap(self, &mut g);
     }

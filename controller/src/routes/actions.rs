@@ -2,7 +2,7 @@
 //! (Invoking is in [`super::invoke`].)
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use gust_core::action::{Action, ActionPut};
@@ -207,10 +207,10 @@ pub(crate) async fn put(
     Path((ns, name)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<Value>> {
     let fqn = action_name(&c, &ns, None, &name)?;
-    put_action(&st, &c, fqn, q.as_deref(), &headers, &body).await
+    put_action(&st, &c, fqn, q.as_deref(), &headers, body).await
 }
 
 /// Create or update an action in a package
@@ -229,10 +229,10 @@ pub(crate) async fn put_in_package(
     Path((ns, pkg, name)): Path<(String, String, String)>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<Value>> {
     let fqn = action_name(&c, &ns, Some(&pkg), &name)?;
-    put_action(&st, &c, fqn, q.as_deref(), &headers, &body).await
+    put_action(&st, &c, fqn, q.as_deref(), &headers, body).await
 }
 
 async fn put_action(
@@ -241,10 +241,11 @@ async fn put_action(
     fqn: FullyQualifiedName,
     q: Option<&str>,
     headers: &HeaderMap,
-    body: &Bytes,
+    body: Body,
 ) -> ApiResult<Json<Value>> {
+    let body = extract::body(headers, body, crate::MAX_BODY_BYTES).await?;
     let overwrite = extract::query_bool("overwrite", QueryMap::parse(q)?.get("overwrite"), false)?;
-    let put: ActionPut = extract::json_body(headers, body)?;
+    let put: ActionPut = extract::json_body(headers, &body)?;
     let cfg = &st.0.config;
     check_sizes(&put, cfg.exec_max, cfg.parameters_max)?;
     writable(st, c, &fqn).await?;

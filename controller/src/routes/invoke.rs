@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -56,7 +56,7 @@ pub(crate) async fn invoke(
     Path((ns, name)): Path<(String, String)>,
     q: RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Response> {
     let action = actions::action_name(&caller.0, &ns, None, &name)?;
     invoke_action(st, caller, tid, action, q, headers, body).await
@@ -92,7 +92,7 @@ pub(crate) async fn invoke_in_package(
     Path((ns, pkg, name)): Path<(String, String, String)>,
     q: RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Response> {
     let action = actions::action_name(&caller.0, &ns, Some(&pkg), &name)?;
     invoke_action(st, caller, tid, action, q, headers, body).await
@@ -106,7 +106,7 @@ async fn invoke_action(
     action: FullyQualifiedName,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Response> {
     let q = QueryMap::parse(q.as_deref())?;
     let blocking = extract::query_bool("blocking", q.get("blocking"), false)?;
@@ -120,7 +120,7 @@ async fn invoke_action(
             _ => return Err(ApiError::BadRequest(format!("Timeout must be number of milliseconds up to {max_wait}."))),
         },
     };
-    extract::payload_size(&headers, &body, cfg.payload_max)?;
+    let body = extract::body(&headers, body, cfg.payload_max).await?;
     let args = extract::optional_object(&headers, &body)?;
     let invocation =
         Invocation { caller, action, args, blocking, wait: Duration::from_millis(wait), cause: None, transid: tid };

@@ -1,7 +1,7 @@
 //! Packages and bindings: list, get, create/update, delete.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use gust_core::entity::{Collection, Entity};
@@ -178,8 +178,9 @@ pub(crate) async fn put(
     Path((ns, name)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<Json<Value>> {
+    let body = extract::body(&headers, body, crate::MAX_BODY_BYTES).await?;
     let fqn = extract::entity(&c, &ns, None, &name)?;
     check_package_name(&fqn.name)?;
     let overwrite = extract::query_bool("overwrite", QueryMap::parse(q.as_deref())?.get("overwrite"), false)?;
