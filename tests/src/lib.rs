@@ -249,11 +249,6 @@ impl Gust {
         None
     }
 
-    /// The process id, while it runs.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     /// Kills the process with SIGKILL (no drain, no goodbye) and waits for it.
     pub fn kill(&mut self) {
         let mut child = self.child.take().unwrap_or_else(|| panic!("already stopped"));
