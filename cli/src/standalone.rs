@@ -61,6 +61,10 @@ pub struct StandaloneArgs {
     /// (e.g. nodejs:18=2,native=1x512). Ignored with --prewarm false.
     #[arg(long, env = "GUST_STEM_CELLS", value_name = "LIST")]
     pub stem_cells: Option<String>,
+    /// How long activation records are kept: e.g. 7d, 12h, 30m; `off` (or 0) keeps them
+    /// forever. Older records are removed in the background.
+    #[arg(long, env = "GUST_ACTIVATION_RETENTION", default_value = "7d", value_name = "DURATION")]
+    pub activation_retention: crate::config::Retention,
     /// The namespace throttles (per-namespace overrides: `gust admin limits set`).
     #[command(flatten)]
     pub limits: crate::config::LimitsSection,
@@ -134,7 +138,8 @@ async fn own_credential(
         }
     }
     store.put_subject(SubjectRecord::new(namespace, namespace, key)).await?;
-    std::fs::write(&remembered, &key.uuid).with_context(|| format!("cannot write {}", remembered.display()))?;
+    gust_core::private_files::write(&remembered, &key.uuid)
+        .with_context(|| format!("cannot write {}", remembered.display()))?;
     Ok(())
 }
 
@@ -146,7 +151,9 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         Some(d) => d.clone(),
         None => default_data_dir()?,
     };
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // Records, parameters and compiled modules: readable by this user only (0700).
+    gust_core::private_files::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let addr = SocketAddr::new(args.bind, args.port);
     let listener = TcpListener::bind(addr)
         .await
@@ -193,6 +200,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let (mut ccfg, cservices) = parts.controller();
     ccfg.throttles = args.limits.throttles();
     let state = gust_controller::start(ccfg, cservices);
+    let sweeper = parts.sweeper(args.activation_retention);
     tracing::info!(address = %addr, data = %data_dir.display(), namespace = %args.namespace, "Gust standalone is ready.");
     eprintln!(
         "Gust standalone listening on http://{addr} (namespace '{}', data in {})",
@@ -218,6 +226,12 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
          --concurrent-invocations; per namespace: gust admin limits set).",
         l.invocations_per_minute, l.concurrent_invocations
     );
+    match args.activation_retention.0 {
+        Some(r) => {
+            eprintln!("Activation records are kept for {} (--activation-retention).", gust_core::retention::describe(r))
+        }
+        None => eprintln!("Activation records are kept forever (--activation-retention off)."),
+    }
     if key.is_well_known_guest() {
         eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");
     }
@@ -225,6 +239,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let listeners = std::iter::once(listener).chain(bridge.and_then(|b| b.listener)).collect();
     gust_controller::serve_all(listeners, state, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("Shutting down: finishing accepted activations.");
+    drop(sweeper);
     parts.bus.close();
     match tokio::time::timeout(Duration::from_secs(330), invoker_task).await {
         Ok(Ok(Ok(()))) => {}
@@ -281,6 +296,7 @@ mod tests {
             idle_timeout: Duration::from_secs(600),
             prewarm: true,
             stem_cells: None,
+            activation_retention: crate::config::Retention::default(),
             limits: crate::config::LimitsSection::default(),
         }
     }
@@ -296,6 +312,25 @@ mod tests {
         assert_eq!(cli.args.limits.throttles(), gust_core::user_limits::Throttles::default());
         let cli = <Cli as clap::Parser>::try_parse_from(["gust", "--invocations-per-minute", "5"]).unwrap();
         assert_eq!(cli.args.limits.invocations_per_minute, 5);
+    }
+
+    #[test]
+    fn activation_retention_defaults_to_seven_days_and_can_be_off() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: StandaloneArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let argv = std::iter::once("gust").chain(extra.iter().copied());
+            <Cli as clap::Parser>::try_parse_from(argv).map(|c| c.args.activation_retention.0)
+        };
+        assert_eq!(parse(&[]).unwrap(), Some(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse(&["--activation-retention", "2h"]).unwrap(), Some(Duration::from_secs(7200)));
+        assert_eq!(parse(&["--activation-retention", "off"]).unwrap(), None);
+        assert_eq!(parse(&["--activation-retention", "0"]).unwrap(), None);
+        let err = parse(&["--activation-retention", "forever"]).err().unwrap().to_string();
+        assert!(err.contains("not a retention"), "{err}");
     }
 
     #[test]

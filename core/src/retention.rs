@@ -52,6 +52,16 @@ pub fn parse_retention(s: &str) -> Result<Option<Duration>, String> {
     }
 }
 
+/// `retention` in words, in its largest whole unit: `7 days`, `36 hours`, `1 minute`.
+pub fn describe(retention: Duration) -> String {
+    let ms = retention.as_millis();
+    let (n, unit) = [(86_400_000, "day"), (3_600_000, "hour"), (60_000, "minute"), (1000, "second")]
+        .into_iter()
+        .find(|(per, _)| ms >= *per && ms % per == 0)
+        .map_or((ms, "millisecond"), |(per, unit)| (ms / per, unit));
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// How often a sweeper for `retention` runs: a tenth of it, at least 1 s and at most 1 h.
 pub fn sweep_period(retention: Duration) -> Duration {
     (retention / 10).clamp(MIN_PERIOD, MAX_PERIOD)
@@ -189,6 +199,15 @@ mod tests {
         for bad in ["", "7", "7w", "d", "-1d", "soon", "99999999999999999999d"] {
             assert!(parse_retention(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn retentions_are_described_in_their_largest_whole_unit() {
+        assert_eq!(describe(DEFAULT_RETENTION), "7 days");
+        assert_eq!(describe(Duration::from_secs(36 * 3600)), "36 hours");
+        assert_eq!(describe(Duration::from_secs(60)), "1 minute");
+        assert_eq!(describe(Duration::from_secs(90)), "90 seconds");
+        assert_eq!(describe(Duration::from_millis(1500)), "1500 milliseconds");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod actions;
 mod activations;
 mod compat;
 mod crash;
+mod data;
 mod distributed;
 mod docker_api;
 mod docker_hostile;

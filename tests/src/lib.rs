@@ -137,6 +137,16 @@ impl Gust {
         Self::start_raw(&all).await
     }
 
+    /// A standalone on a data directory the test prepared (e.g. a store with records in it),
+    /// without Docker, with extra flags.
+    pub async fn start_in(tmp: tempfile::TempDir, args: &[&str]) -> Gust {
+        let mut all = vec!["--docker".to_owned(), "off".to_owned()];
+        all.extend(args.iter().map(|s| (*s).to_owned()));
+        let mut g = Self::spawn(tmp.path().to_path_buf(), all, Some(tmp));
+        g.wait_ready().await;
+        g
+    }
+
     async fn start_raw(args: &[&str]) -> Gust {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let data = tmp.path().to_path_buf();
