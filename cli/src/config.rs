@@ -17,6 +17,32 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     parse_duration(&s).map_err(serde::de::Error::custom)
 }
 
+/// How long activation records are kept: `7d`, `12h`, ... or `off` (forever). Parsed by
+/// [`gust_core::retention::parse_retention`]; the default is
+/// [`gust_core::retention::DEFAULT_RETENTION`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<Duration>);
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention(Some(gust_core::retention::DEFAULT_RETENTION))
+    }
+}
+
+impl std::str::FromStr for Retention {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        gust_core::retention::parse_retention(s).map(Retention)
+    }
+}
+
+impl<'de> Deserialize<'de> for Retention {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +81,8 @@ pub struct ControllerSection {
     pub data_dir: PathBuf,
     /// Wasm instance slots of each invoker (match the invokers' `wasm_instances`).
     pub wasm_slots_per_invoker: u64,
+    /// How long activation records are kept (`off`: forever). Every controller sweeps.
+    pub activation_retention: Retention,
     /// The deployment's namespace throttles (each controller enforces its share); per-namespace
     /// overrides are set with `gust admin limits`.
     #[serde(flatten)]
@@ -178,6 +206,7 @@ impl Default for ControllerSection {
             controllers: 1,
             data_dir: PathBuf::from("/var/tmp/gust/controller"),
             wasm_slots_per_invoker: 256,
+            activation_retention: Retention::default(),
             limits: LimitsSection::default(),
             connections: ConnectionSection::default(),
         }
@@ -348,6 +377,7 @@ mod tests {
         assert_eq!(c.controller.listen.port(), 3233);
         assert_eq!(c.consul.ttl, Duration::from_secs(10));
         assert_eq!(c.subjects.len(), 1);
+        assert_eq!(c.controller.activation_retention, Retention::default());
     }
 
     #[test]
@@ -387,6 +417,18 @@ mod tests {
         assert!(e.contains("not a duration"), "{e}");
         let e = GustConfig::parse("[controller]\nheader_timeot = \"1s\"\n").unwrap_err();
         assert!(e.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn activation_retention_is_a_controller_key_defaulting_to_seven_days() {
+        let week = Some(Duration::from_secs(7 * 86_400));
+        assert_eq!(GustConfig::parse("").unwrap().controller.activation_retention, Retention(week));
+        let c = GustConfig::parse("[controller]\nactivation_retention = \"36h\"\n").unwrap();
+        assert_eq!(c.controller.activation_retention, Retention(Some(Duration::from_secs(36 * 3600))));
+        let c = GustConfig::parse("[controller]\nactivation_retention = \"off\"\n").unwrap();
+        assert_eq!(c.controller.activation_retention, Retention(None));
+        let e = GustConfig::parse("[controller]\nactivation_retention = \"a week\"\n").unwrap_err();
+        assert!(e.contains("not a retention"), "{e}");
     }
 
     #[test]

@@ -119,7 +119,8 @@ pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
     ensure_subjects(parts.store.as_ref(), &config).await?;
     crate::catalog::install_or_warn(parts.store.as_ref()).await;
 
-    std::fs::create_dir_all(&c.data_dir).with_context(|| format!("cannot create {}", c.data_dir.display()))?;
+    gust_core::private_files::create_dir_all(&c.data_dir)
+        .with_context(|| format!("cannot create {}", c.data_dir.display()))?;
     let mut ws = WasmSettings::new(c.data_dir.join("wasm-cache"));
     ws.max_instances = 4;
     let preparer = WasmRuntime(Arc::new(WasmExecutor::new(&ws)?));
@@ -137,8 +138,11 @@ pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
         preparer: Arc::new(preparer),
     };
     let state = gust_controller::start(cc, services);
+    // Every controller sweeps: removals are idempotent, so several at once only repeat work.
+    let sweeper = wiring::retention_sweeper(parts.store.clone(), c.activation_retention);
     tracing::info!(id = %c.id, address = %c.listen, cluster = %config.consul.cluster, "Gust controller is ready.");
     gust_controller::serve(listener, state, serving, shutdown_signal()).await.context("the HTTP server failed")?;
+    drop(sweeper);
     parts.bus.close();
     parts.store.close().await.context("closing the store")?;
     tracing::info!("Gust controller stopped.");
@@ -176,7 +180,8 @@ pub async fn invoker(args: InvokerArgs) -> anyhow::Result<()> {
         }
     };
 
-    std::fs::create_dir_all(&iv.data_dir).with_context(|| format!("cannot create {}", iv.data_dir.display()))?;
+    gust_core::private_files::create_dir_all(&iv.data_dir)
+        .with_context(|| format!("cannot create {}", iv.data_dir.display()))?;
     let mut ws = WasmSettings::new(iv.data_dir.join("wasm-cache"));
     ws.max_instances = iv.wasm_instances;
     let wasm = WasmRuntime(Arc::new(WasmExecutor::new(&ws)?));

@@ -61,6 +61,10 @@ pub struct StandaloneArgs {
     /// (e.g. nodejs:18=2,native=1x512). Ignored with --prewarm false.
     #[arg(long, env = "GUST_STEM_CELLS", value_name = "LIST")]
     pub stem_cells: Option<String>,
+    /// How long activation records are kept: e.g. 7d, 12h, 30m; `off` (or 0) keeps them
+    /// forever. Older records are removed in the background.
+    #[arg(long, env = "GUST_ACTIVATION_RETENTION", default_value = "7d", value_name = "DURATION")]
+    pub activation_retention: crate::config::Retention,
     /// The namespace throttles (per-namespace overrides: `gust admin limits set`).
     #[command(flatten)]
     pub limits: crate::config::LimitsSection,
@@ -142,7 +146,8 @@ async fn own_credential(
         }
     }
     store.put_subject(SubjectRecord::new(namespace, namespace, key)).await?;
-    std::fs::write(&remembered, &key.uuid).with_context(|| format!("cannot write {}", remembered.display()))?;
+    gust_core::private_files::write(&remembered, &key.uuid)
+        .with_context(|| format!("cannot write {}", remembered.display()))?;
     Ok(())
 }
 
@@ -155,7 +160,9 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
         Some(d) => d.clone(),
         None => default_data_dir()?,
     };
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // Records, parameters and compiled modules: readable by this user only (0700).
+    gust_core::private_files::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
     // Held until the process ends.
     let _lock = crate::datadir::DataDirLock::acquire(&data_dir)?;
     let addr = SocketAddr::new(args.bind, args.port);
@@ -204,6 +211,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let (mut ccfg, cservices) = parts.controller();
     ccfg.throttles = args.limits.throttles();
     let state = gust_controller::start(ccfg, cservices);
+    let sweeper = parts.sweeper(args.activation_retention);
     tracing::info!(address = %addr, data = %data_dir.display(), namespace = %args.namespace, "Gust standalone is ready.");
     eprintln!(
         "Gust standalone listening on http://{addr} (namespace '{}', data in {})",
@@ -229,6 +237,12 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
          --concurrent-invocations; per namespace: gust admin limits set).",
         l.invocations_per_minute, l.concurrent_invocations
     );
+    match args.activation_retention.0 {
+        Some(r) => {
+            eprintln!("Activation records are kept for {} (--activation-retention).", gust_core::retention::describe(r))
+        }
+        None => eprintln!("Activation records are kept forever (--activation-retention off)."),
+    }
     if key.is_well_known_guest() {
         eprintln!("Accepting OpenWhisk's guest key: wsk property set --apihost http://{addr} --auth {GUEST_AUTH}");
     }
@@ -236,6 +250,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
     let listeners = std::iter::once(listener).chain(bridge.and_then(|b| b.listener)).collect();
     gust_controller::serve_all(listeners, state, serving, shutdown_signal()).await.context("the HTTP server failed")?;
     tracing::info!("Shutting down: finishing accepted activations.");
+    drop(sweeper);
     parts.bus.close();
     match tokio::time::timeout(Duration::from_secs(330), invoker_task).await {
         Ok(Ok(Ok(()))) => {}
@@ -292,6 +307,7 @@ mod tests {
             idle_timeout: Duration::from_secs(600),
             prewarm: true,
             stem_cells: None,
+            activation_retention: crate::config::Retention::default(),
             limits: crate::config::LimitsSection::default(),
             connections: crate::config::ConnectionSection::default(),
         }
@@ -339,6 +355,25 @@ mod tests {
             (Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(3), 40, Duration::from_millis(500))
         );
         assert_eq!(cli.args.idle_timeout, Duration::from_secs(600), "the containers' idle timeout is another");
+    }
+
+    #[test]
+    fn activation_retention_defaults_to_seven_days_and_can_be_off() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: StandaloneArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let argv = std::iter::once("gust").chain(extra.iter().copied());
+            <Cli as clap::Parser>::try_parse_from(argv).map(|c| c.args.activation_retention.0)
+        };
+        assert_eq!(parse(&[]).unwrap(), Some(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse(&["--activation-retention", "2h"]).unwrap(), Some(Duration::from_secs(7200)));
+        assert_eq!(parse(&["--activation-retention", "off"]).unwrap(), None);
+        assert_eq!(parse(&["--activation-retention", "0"]).unwrap(), None);
+        let err = parse(&["--activation-retention", "forever"]).err().unwrap().to_string();
+        assert!(err.contains("not a retention"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use gust_core::bus::{InProcessBus, MessageBus};
 use gust_core::exec::RuntimeManifest;
 use gust_core::messages::{ControllerId, InvokerId};
 use gust_core::registry::{InvokerRegistry, LocalRegistry};
+use gust_core::retention::Sweeper;
 use gust_core::store::{ActivationStore, EntityStore, SubjectStore};
 use gust_invoker::docker::{DockerExecutor, DockerRuntime, DockerSettings, DockerUnavailable, PoolConfig};
 use gust_invoker::wasm::{WasmExecutor, WasmRuntime, WasmSettings};
@@ -31,6 +32,21 @@ pub enum DockerMode {
     Auto,
     /// Never use Docker.
     Off,
+}
+
+/// Starts removing the activation records of `activations` that are older than `retention`
+/// in the background (nothing when records are kept forever). Dropping the sweeper stops it.
+pub fn retention_sweeper(
+    activations: Arc<dyn ActivationStore>,
+    retention: crate::config::Retention,
+) -> Option<Sweeper> {
+    match retention.0 {
+        Some(r) => Some(Sweeper::spawn(activations, r)),
+        None => {
+            tracing::info!("Activation records are kept forever (activation retention is off).");
+            None
+        }
+    }
 }
 
 /// What an embedded deployment is built from.
@@ -144,7 +160,7 @@ fn instance_name(data_dir: &std::path::Path) -> String {
         }
     }
     let fresh = gust_core::ids::random_alphanumeric(10).to_ascii_lowercase();
-    if let Err(e) = std::fs::write(&path, &fresh) {
+    if let Err(e) = gust_core::private_files::write(&path, &fresh) {
         tracing::warn!(error = %e, "Cannot remember this deployment's name; leftovers of this run will not be removed next time.");
     }
     fresh
@@ -154,6 +170,11 @@ impl Embedded {
     fn stores(&self) -> (Arc<dyn EntityStore>, Arc<dyn ActivationStore>, Arc<dyn SubjectStore>) {
         let s = Arc::new(self.store.clone());
         (s.clone(), s.clone(), s)
+    }
+
+    /// The retention sweeper of the store (see [`retention_sweeper`]).
+    pub fn sweeper(&self, retention: crate::config::Retention) -> Option<Sweeper> {
+        retention_sweeper(self.stores().1, retention)
     }
 
     /// The controller's services.

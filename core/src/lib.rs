@@ -5,7 +5,9 @@
 //!   [`activation`], [`names`], [`ids`], [`semver`], [`subject`] (with namespace limits);
 //! - the messages controllers and invokers exchange: [`messages`];
 //! - the seams, one trait each, with an in-process or in-memory implementation beside it:
-//!   [`store`] (+ [`memory`]), [`bus`], [`registry`], [`prepare`].
+//!   [`store`] (+ [`memory`]), [`bus`], [`registry`], [`prepare`];
+//! - activation retention (the background sweeper every store gets): [`retention`];
+//! - data files only their owner can read: [`private_files`].
 //!
 //! Nothing here knows about HTTP, SQLite, Kafka, CouchDB, Consul, Docker or wasmtime.
 
@@ -24,7 +26,9 @@ pub mod names;
 pub mod package;
 pub mod params;
 pub mod prepare;
+pub mod private_files;
 pub mod registry;
+pub mod retention;
 pub mod rule;
 pub mod semver;
 pub mod store;

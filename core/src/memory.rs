@@ -120,6 +120,13 @@ impl ActivationStore for MemoryActivationStore {
     async fn count(&self, q: &ActivationQuery) -> Result<u64, StoreError> {
         Ok(self.matching(q).len().saturating_sub(q.skip) as u64)
     }
+
+    async fn remove_older_than(&self, cutoff: u64) -> Result<u64, StoreError> {
+        let mut recs = self.records.lock();
+        let before = recs.len();
+        recs.retain(|_, a| a.start >= cutoff);
+        Ok((before - recs.len()) as u64)
+    }
 }
 
 /// Credentials in a map (hashed, like every subject store), and namespace limits in another.

@@ -152,6 +152,14 @@ pub trait ActivationStore: Send + Sync + 'static {
 
     /// How many records match `query` (skip applies, limit does not).
     async fn count(&self, query: &ActivationQuery) -> Result<u64, StoreError>;
+
+    /// Removes every record (with its logs) whose `start` is before `cutoff` (epoch ms), in
+    /// every namespace, and returns how many it removed. Records stored before the call count.
+    ///
+    /// Backends remove in bounded batches, so writes of new records keep going meanwhile.
+    /// Idempotent: removing again (or from several processes at once) removes nothing twice.
+    /// This is what activation retention runs ([`crate::retention`]).
+    async fn remove_older_than(&self, cutoff: u64) -> Result<u64, StoreError>;
 }
 
 /// Credentials, and the limits of namespaces. Keys are kept hashed ([`SubjectRecord`]); only

@@ -8,6 +8,7 @@ mod activations;
 mod compat;
 mod connections;
 mod crash;
+mod data;
 mod distributed;
 mod docker_api;
 mod docker_hostile;

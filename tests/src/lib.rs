@@ -147,6 +147,16 @@ impl Gust {
         Self::start_limited(&all, Some(soft)).await
     }
 
+    /// A standalone on a data directory the test prepared (e.g. a store with records in it),
+    /// without Docker, with extra flags.
+    pub async fn start_in(tmp: tempfile::TempDir, args: &[&str]) -> Gust {
+        let mut all = vec!["--docker".to_owned(), "off".to_owned()];
+        all.extend(args.iter().map(|s| (*s).to_owned()));
+        let mut g = Self::spawn(tmp.path().to_path_buf(), all, None, Some(tmp));
+        g.wait_ready().await;
+        g
+    }
+
     async fn start_raw(args: &[&str]) -> Gust {
         Self::start_limited(args, None).await
     }

@@ -204,6 +204,10 @@ impl ActivationStore for CouchStore {
     async fn count(&self, query: &ActivationQuery) -> Result<u64, StoreError> {
         Ok(self.activation_count(query).await?)
     }
+
+    async fn remove_older_than(&self, cutoff: u64) -> Result<u64, StoreError> {
+        Ok(self.remove_activations_before(cutoff).await?)
+    }
 }
 
 #[cfg(test)]

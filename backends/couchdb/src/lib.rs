@@ -18,6 +18,7 @@
 //!                       activationId, record: {... logs: []}, logs: [...]}
 //!   _design/gust  by_start      key [namespace, start, activationId]        value record  _count
 //!                 by_name       key [namespace, name, start, activationId]  value record  _count
+//!   _design/gust_retention  by_age  key start                               value _rev
 //! <prefix>subjects     {_id: uuid, subject, namespace, uuid, salt, key_hash}   (never the key)
 //! ```
 //!
@@ -34,6 +35,9 @@
 //!   when CouchDB has it. A conflict on insert means the record is stored already (a
 //!   redelivery): success. While CouchDB is down the writer retries until it is back.
 //!
+//! - activation retention deletes old records in batches: the oldest rows of `by_age`, then
+//!   one `_bulk_docs` of `_deleted` tombstones (see `retention.rs`).
+//!
 //! Requests that cannot reach the server are retried with backoff within
 //! [`CouchConfig::retry_budget`] and then answer
 //! [`StoreError::Unavailable`](gust_core::store::StoreError::Unavailable).
@@ -43,6 +47,7 @@ mod client;
 mod config;
 mod entities;
 mod error;
+mod retention;
 mod schema;
 mod subjects;
 mod view;

@@ -28,6 +28,15 @@ pub(crate) const ACTIVATIONS_BY_START: &str = "by_start";
 /// Key `[namespace, name, start, activationId]`, value the record without logs, reduce `_count`.
 pub(crate) const ACTIVATIONS_BY_NAME: &str = "by_name";
 
+/// The design document of `<prefix>activations` that retention uses: `_design/gust_retention`.
+/// Its own design document, so that adding it did not make CouchDB rebuild the list views of
+/// `_design/gust` (all views of one design document share one index).
+pub(crate) const RETENTION_DESIGN: &str = "gust_retention";
+
+/// `<prefix>activations`, in [`RETENTION_DESIGN`]: records of every namespace by start.
+/// Key `start`, value the document's `_rev` (what a deletion needs); no reduce.
+pub(crate) const ACTIVATIONS_BY_AGE: &str = "by_age";
+
 const ENTITIES_MAP: &str = "function (doc) {\n  \
     var e = doc.entity;\n  \
     if (!e || typeof doc.root !== 'string' || typeof doc.collection !== 'string') return;\n  \
@@ -46,6 +55,10 @@ const ACTIVATIONS_BY_START_MAP: &str = "function (doc) {\n  \
 const ACTIVATIONS_BY_NAME_MAP: &str = "function (doc) {\n  \
     if (doc.record && typeof doc.namespace === 'string' && typeof doc.name === 'string') {\n    \
     emit([doc.namespace, doc.name, doc.start, doc.activationId], doc.record);\n  }\n}";
+
+const ACTIVATIONS_BY_AGE_MAP: &str = "function (doc) {\n  \
+    if (doc.record && typeof doc.start === 'number') {\n    \
+    emit(doc.start, doc._rev);\n  }\n}";
 
 /// The names of the three databases of one store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,14 +137,25 @@ fn activations_design() -> Value {
     })
 }
 
+/// The retention design document of the activations database.
+fn retention_design() -> Value {
+    json!({
+        "language": "javascript",
+        "views": {
+            ACTIVATIONS_BY_AGE: { "map": ACTIVATIONS_BY_AGE_MAP },
+        },
+    })
+}
+
 /// Creates the databases and design documents that are missing and updates design documents
 /// that differ from this build's (idempotent; safe to run from several processes at once).
 pub(crate) async fn ensure(couch: &Couch, dbs: &Databases) -> Result<(), CouchError> {
     for db in dbs.all() {
         ensure_database(couch, db).await?;
     }
-    ensure_design(couch, &dbs.whisks, whisks_design()).await?;
-    ensure_design(couch, &dbs.activations, activations_design()).await?;
+    ensure_design(couch, &dbs.whisks, DESIGN, whisks_design()).await?;
+    ensure_design(couch, &dbs.activations, DESIGN, activations_design()).await?;
+    ensure_design(couch, &dbs.activations, RETENTION_DESIGN, retention_design()).await?;
     Ok(())
 }
 
@@ -148,15 +172,15 @@ async fn ensure_database(couch: &Couch, db: &str) -> Result<(), CouchError> {
     }
 }
 
-async fn ensure_design(couch: &Couch, db: &str, desired: Value) -> Result<(), CouchError> {
-    let path = [db, "_design", DESIGN];
+async fn ensure_design(couch: &Couch, db: &str, design: &str, desired: Value) -> Result<(), CouchError> {
+    let path = [db, "_design", design];
     // A concurrent opener may update it between our read and our write: read again.
     for _ in 0..5 {
         let reply = couch.send(Request::get(&path)).await?;
         let mut doc = desired.clone();
         match reply.status {
             200 => {
-                let current: Value = reply.json(&format!("{db}/_design/{DESIGN}"))?;
+                let current: Value = reply.json(&format!("{db}/_design/{design}"))?;
                 if current.get("language") == desired.get("language") && current.get("views") == desired.get("views") {
                     return Ok(());
                 }
@@ -168,7 +192,7 @@ async fn ensure_design(couch: &Couch, db: &str, desired: Value) -> Result<(), Co
         let put = couch.send(Request::new(Method::PUT, &path).json(&doc)?).await?;
         match put.status {
             201 | 202 => {
-                tracing::info!(db, design = DESIGN, "wrote CouchDB design document");
+                tracing::info!(db, design, "wrote CouchDB design document");
                 return Ok(());
             }
             409 => continue,

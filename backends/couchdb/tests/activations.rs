@@ -129,3 +129,43 @@ async fn records_accepted_before_close_are_all_stored() {
     }
     println!("{} of 2000 stores were accepted before close; all of them are stored", accepted.len());
 }
+
+#[tokio::test]
+async fn records_started_before_the_cutoff_are_removed_in_every_namespace() {
+    let store = TestStore::open().await;
+    conformance::activations::records_started_before_the_cutoff_are_removed_in_every_namespace(&store.store).await;
+}
+
+#[tokio::test]
+async fn many_old_records_are_removed_in_batches_with_queued_ones() {
+    let store = TestStore::open().await;
+    conformance::activations::many_old_records_are_removed_in_batches_with_queued_ones(&store.store).await;
+}
+
+/// The retention sweeper on a real CouchDB: its first sweep removes the record older than
+/// the retention and keeps the newer one, as another store (another controller) sees too.
+#[tokio::test]
+async fn the_retention_sweeper_removes_records_past_the_retention_and_keeps_newer_ones() {
+    use gust_core::retention::{DEFAULT_RETENTION, Sweeper};
+    const DAY_MS: u64 = 86_400_000;
+
+    let store = TestStore::open().await;
+    let now = gust_core::time::now_ms();
+    let old = record("guest", "guest/hello", now - 8 * DAY_MS);
+    let recent = record("guest", "guest/hello", now - DAY_MS);
+    for a in [&old, &recent] {
+        store.store(Arc::new(a.clone())).await.expect("store");
+    }
+    let sweeper = Sweeper::spawn(Arc::new(store.store.clone()), DEFAULT_RETENTION);
+    let mut stats = sweeper.stats();
+    let done = tokio::time::timeout(std::time::Duration::from_secs(60), stats.wait_for(|s| s.sweeps >= 1))
+        .await
+        .expect("a sweep within 60 s")
+        .map(|s| *s)
+        .expect("sweeper running");
+    assert_eq!((done.removed, done.failures), (1, 0));
+    sweeper.stop();
+    let other = CouchStore::open(store.config()).await.expect("open another store");
+    assert_eq!(other.get("guest", old.activation_id).await.expect("get"), None);
+    assert_eq!(other.get("guest", recent.activation_id).await.expect("get"), Some(recent));
+}

@@ -265,6 +265,10 @@ impl ActivationStore for SqliteStore {
         let q = query.clone();
         Ok(self.inner.readers.read(move |conn| count(conn, &q)).await?)
     }
+
+    async fn remove_older_than(&self, cutoff: u64) -> Result<u64, StoreError> {
+        Ok(self.remove_activations_before(cutoff).await?)
+    }
 }
 
 #[cfg(test)]

@@ -17,20 +17,29 @@
 //! - a checkpointer thread copies the WAL into the file in the background, so commits do not
 //!   stall on checkpoints.
 //!
-//! The schema (version 1, kept in `PRAGMA user_version` so later versions can migrate):
+//! The schema (version 4, kept in `PRAGMA user_version` so later versions can migrate; the
+//! steps are in `schema.rs`):
 //!
 //! ```sql
-//! entities(doc_id TEXT PRIMARY KEY, namespace, collection, generation, updated, doc)
+//! entities(doc_id TEXT PRIMARY KEY, namespace, collection, generation, updated, doc, path, shared)
 //!   -- namespace is the root namespace; the revision is the generation as text
 //!   index entities_by_namespace(namespace, collection, updated, doc_id)
+//!   index entities_by_path(path, collection, updated, doc_id)
 //! activations(namespace, activation_id, name, start, doc, logs,
 //!             PRIMARY KEY (namespace, activation_id))
 //!   -- name is Activation::filter_name(); doc is the stored JSON with logs emptied
 //!   index activations_by_start(namespace, start, activation_id)
 //!   index activations_by_name(namespace, name, start, activation_id)
+//!   index activations_by_age(start)          -- retention removes the oldest first
 //! subjects(uuid TEXT PRIMARY KEY, subject, namespace, salt, key_hash)
 //!   -- keys are never stored, only their salted hash
+//! limits(namespace TEXT PRIMARY KEY, doc)
+//! journal(activation_id TEXT PRIMARY KEY, namespace, topic, message)
 //! ```
+//!
+//! The file and its `-wal` and `-shm` companions are readable by their owner only (`0600`,
+//! whatever the umask; SQLite gives the companions the mode of the database file), and a
+//! directory the store creates for it is `0700`: records hold parameters and results.
 
 mod activations;
 mod checkpoint;
@@ -38,6 +47,7 @@ mod entities;
 mod error;
 mod journal;
 mod pool;
+mod retention;
 mod schema;
 mod subjects;
 mod writer;
@@ -97,16 +107,35 @@ impl fmt::Debug for SqliteStore {
     }
 }
 
+/// Makes the database location private before SQLite opens it: missing directories `0700`;
+/// the file created empty (or tightened) `0600`, so that SQLite, which gives the `-wal` and
+/// `-shm` files it creates the mode of the database file, creates them `0600` too; companions
+/// left by an older version are tightened.
+fn private_files(path: &Path) -> Result<(), SqliteError> {
+    use gust_core::private_files::{create_dir_all, create_or_restrict, restrict_if_exists};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_dir_all(dir)?;
+    }
+    create_or_restrict(path)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut companion = path.as_os_str().to_owned();
+        companion.push(suffix);
+        restrict_if_exists(Path::new(&companion))?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens the store at `path`, creating the directory, the file and the schema if missing
     /// and upgrading an older schema. Sets WAL journaling with `synchronous=NORMAL`.
     ///
+    /// The file, its `-wal` and `-shm` are made `0600` (also when they exist already, from an
+    /// older version), and missing directories are created `0700`.
+    ///
     /// Fails with [`SqliteError::SchemaTooNew`] for a file written by a newer Gust.
     /// Does not need a tokio runtime; the queries later do.
     pub fn open(path: &Path) -> Result<SqliteStore, SqliteError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
+        private_files(path)?;
         let conn = schema::open_writer(path)?;
         let pending = Arc::new(Pending::default());
         let writer = Writer::start(conn, pending.clone())?;

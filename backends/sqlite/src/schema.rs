@@ -26,6 +26,12 @@
 //! journal(activation_id TEXT PRIMARY KEY, namespace, topic, message)
 //! ```
 //!
+//! Version 4 (activation retention removes the oldest records of all namespaces first):
+//!
+//! ```sql
+//! index activations_by_age(start)
+//! ```
+//!
 //! A later version adds a step to [`MIGRATIONS`]; files are upgraded in place when opened (in
 //! one transaction, keeping every row), and a file newer than this build is refused.
 
@@ -37,7 +43,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use crate::error::SqliteError;
 
 /// The newest schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 /// How long a connection waits for a lock held by another connection before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -49,7 +55,7 @@ const WRITER_CACHE_KIB: i64 = -2 * 1024;
 const WRITER_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// Schema steps; entry `i` upgrades a file from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 0 (empty file) to 1.
 const V1: &str = "
@@ -110,6 +116,12 @@ CREATE TABLE journal (
     topic         TEXT NOT NULL,
     message       TEXT NOT NULL
 );
+";
+
+/// Version 3 to 4: records by start alone, so that retention finds the oldest records of every
+/// namespace without scanning the table.
+const V4: &str = "
+CREATE INDEX activations_by_age ON activations (start);
 ";
 
 /// Opens the read-write connection (creating the file), sets WAL and brings the schema up to date.

@@ -169,3 +169,61 @@ async fn a_queued_record_is_readable_before_it_is_durable() {
     let store = open(dir.path());
     conformance::activations::a_queued_record_is_readable_before_it_is_durable(&store).await;
 }
+
+#[tokio::test]
+async fn records_started_before_the_cutoff_are_removed_in_every_namespace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    conformance::activations::records_started_before_the_cutoff_are_removed_in_every_namespace(&store).await;
+}
+
+#[tokio::test]
+async fn many_old_records_are_removed_in_batches_with_queued_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    conformance::activations::many_old_records_are_removed_in_batches_with_queued_ones(&store).await;
+}
+
+/// A removal of 20,000 records goes in batches: a record stored while it runs is committed
+/// between two of them, long before the removal ends (with one big transaction it would wait
+/// for all of it). Prints the time per batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_removal_lets_new_records_commit_between_its_batches() {
+    use std::task::{Context, Waker};
+
+    const OLD: u64 = 20_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    let writes: Vec<_> = (0..OLD).map(|i| store.store(Arc::new(record("guest", "guest/old", i)))).collect();
+    for w in writes {
+        w.await.expect("store");
+    }
+
+    let began = Instant::now();
+    let mut removal = store.remove_older_than(OLD);
+    // The first poll hands the first batch to the writer thread; the flush returns once the
+    // writer has run it (the removal, not polled meanwhile, has not sent a second one).
+    assert!(removal.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    store.flush().await.expect("flush");
+    let fresh = record("guest", "guest/new", OLD + 1);
+    let durable = store.store(Arc::new(fresh.clone()));
+    // The removal is asked first: done in one go, it would be ready now.
+    let first = tokio::select! {
+        biased;
+        removed = &mut removal => { removed.expect("remove"); "the removal" }
+        stored = durable => { stored.expect("store"); "the new record" }
+    };
+    let stored_after = began.elapsed();
+    assert_eq!(first, "the new record", "a new record waited for the whole removal");
+    let removed = removal.await.expect("remove");
+    let took = began.elapsed();
+    assert_eq!(removed, OLD);
+    assert_eq!(starts(&store.list(&query("guest")).await.expect("list")), [OLD + 1]);
+    let batches = OLD.div_ceil(1000);
+    println!(
+        "removed {OLD} records in {:.0} ms ({batches} batches, {:.1} ms each); a record stored meanwhile was durable after {:.1} ms",
+        took.as_secs_f64() * 1e3,
+        took.as_secs_f64() * 1e3 / batches as f64,
+        stored_after.as_secs_f64() * 1e3
+    );
+}

@@ -136,7 +136,7 @@ async fn a_version_1_file_is_migrated_in_place_keeping_its_data() {
         .expect("open")
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! [`ActivationStore`] checks: idempotent stores, the list filters, read-your-writes.
+//! [`ActivationStore`] checks: idempotent stores, the list filters, read-your-writes, removal
+//! of old records (retention).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -252,4 +253,63 @@ pub async fn stores_racing_a_close(
     }
     assert!(store.store(Arc::new(record("guest", "guest/late", 1))).await.is_err(), "closed stores refuse writes");
     accepted
+}
+
+/// `remove_older_than(cutoff)` removes the records of every namespace that started before
+/// `cutoff`, with their logs, and says how many; records at or after it stay; removing again
+/// removes nothing.
+pub async fn records_started_before_the_cutoff_are_removed_in_every_namespace(store: &dyn ActivationStore) {
+    let all = fill(store).await;
+    let mut others = Vec::new();
+    for start in [5, 50, 95] {
+        let a = record("other", "other/hello", start);
+        store.store(Arc::new(a.clone())).await.expect("store elsewhere");
+        others.push(a);
+    }
+    assert_eq!(store.remove_older_than(0).await.expect("remove nothing"), 0);
+    assert_eq!(store.remove_older_than(50).await.expect("remove"), 5, "guest 10..40 and other 5");
+    assert_eq!(starts(&store.list(&query("guest")).await.expect("list")), [90, 80, 70, 60, 50]);
+    assert_eq!(starts(&store.list(&query("other")).await.expect("list")), [95, 50]);
+    assert_eq!(store.count(&query("guest")).await.expect("count"), 5);
+    for gone in all.iter().filter(|a| a.start < 50).chain(&others[..1]) {
+        assert_eq!(store.get(&gone.namespace, gone.activation_id).await.expect("get"), None, "{}", gone.start);
+    }
+    let kept = &all[4];
+    assert_eq!(store.get("guest", kept.activation_id).await.expect("get"), Some(kept.clone()), "logs stay too");
+    assert_eq!(store.remove_older_than(50).await.expect("remove again"), 0);
+    assert_eq!(store.remove_older_than(91).await.expect("remove more"), 6);
+    assert_eq!(starts(&store.list(&query("other")).await.expect("list")), [95]);
+    assert!(store.list(&query("guest")).await.expect("list").is_empty());
+}
+
+/// 1200 old records (more than a backend's removal batch) go, including ones whose write
+/// is still queued; newer ones stay, and a removed id can be stored again.
+pub async fn many_old_records_are_removed_in_batches_with_queued_ones(store: &dyn ActivationStore) {
+    let mut writes = Vec::new();
+    let mut old = Vec::new();
+    for i in 0..1200u64 {
+        let ns = if i % 2 == 0 { "guest" } else { "other" };
+        let a = Arc::new(record(ns, &format!("{ns}/a{}", i % 7), 1000 + i));
+        old.push(a.clone());
+        writes.push(store.store(a));
+    }
+    let mut new = Vec::new();
+    for i in 0..10u64 {
+        let a = Arc::new(record("guest", "guest/new", 5000 + i));
+        new.push(a.clone());
+        writes.push(store.store(a));
+    }
+    // Not awaited: the removal still sees every record stored before it.
+    assert_eq!(store.remove_older_than(5000).await.expect("remove"), 1200);
+    for w in writes {
+        w.await.expect("store");
+    }
+    assert_eq!(starts(&store.list(&query("guest")).await.expect("list")), (5000..5010).rev().collect::<Vec<_>>());
+    assert_eq!(store.count(&query("other")).await.expect("count"), 0);
+    assert_eq!(store.remove_older_than(5000).await.expect("remove again"), 0);
+
+    let again = old[0].clone();
+    store.store(again.clone()).await.expect("store a removed id again");
+    assert_eq!(store.get("guest", again.activation_id).await.expect("get"), Some((*again).clone()));
+    assert_eq!(store.count(&query("guest")).await.expect("count"), 11);
 }

@@ -24,7 +24,9 @@ pub(crate) fn digest(wasm: &[u8]) -> String {
 impl ModuleCache {
     /// A cache in `dir` for modules compiled by `engine`.
     pub(crate) fn new(dir: &Path, engine: &Engine) -> Result<Self, WasmError> {
-        std::fs::create_dir_all(dir).map_err(|e| WasmError::Cache(format!("cannot create {}: {e}", dir.display())))?;
+        // Compiled modules are user code: the directory is the owner's only (0700, files 0600).
+        gust_core::private_files::create_dir_all(dir)
+            .map_err(|e| WasmError::Cache(format!("cannot create {}: {e}", dir.display())))?;
         let mut h = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
         Ok(Self { dir: dir.to_owned(), engine_tag: format!("{:016x}", h.finish()) })
@@ -44,7 +46,7 @@ impl ModuleCache {
         let compiled = engine.precompile_module(wasm).map_err(|e| WasmError::Invalid(format!("{e:#}")))?;
         // Write under a unique name, then rename: readers never see a partial file.
         let tmp = path.with_extension(format!("tmp{}", gust_core::ids::random_alphanumeric(8)));
-        std::fs::write(&tmp, &compiled)
+        gust_core::private_files::write(&tmp, &compiled)
             .map_err(|e| WasmError::Cache(format!("cannot write {}: {e}", tmp.display())))?;
         std::fs::rename(&tmp, &path).map_err(|e| WasmError::Cache(format!("cannot rename {}: {e}", tmp.display())))?;
         Ok(path)
@@ -59,5 +61,28 @@ impl ModuleCache {
         #[allow(unsafe_code)]
         let module = unsafe { Module::deserialize_file(engine, path) };
         module.map_err(|e| WasmError::Cache(format!("cannot load {}: {e:#}", path.display())))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_cache_directory_and_modules_are_owner_only() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("data/wasm-cache");
+        let engine = Engine::default();
+        let cache = ModuleCache::new(&dir, &engine).expect("cache");
+        let wasm = wat::parse_str("(module)").expect("wat");
+        let path = cache.ensure(&engine, &wasm).expect("compile");
+        assert_eq!((mode(&tmp.path().join("data")), mode(&dir), mode(&path)), (0o700, 0o700, 0o600));
+        cache.load(&engine, &path).expect("loads back");
     }
 }
