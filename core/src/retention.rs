@@ -57,7 +57,7 @@ pub fn describe(retention: Duration) -> String {
     let ms = retention.as_millis();
     let (n, unit) = [(86_400_000, "day"), (3_600_000, "hour"), (60_000, "minute"), (1000, "second")]
         .into_iter()
-        .find(|(per, _)| ms >= *per && ms % per == 0)
+        .find(|(per, _)| ms >= *per && ms.is_multiple_of(*per))
         .map_or((ms, "millisecond"), |(per, unit)| (ms / per, unit));
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
