@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 mod common;
+use common::{ACTION, begin_put};
 
 /// Long enough never to fire in a test that is not about it.
 const NEVER: Duration = Duration::from_secs(300);
@@ -115,28 +116,6 @@ async fn ping(conn: &mut BufReader<TcpStream>) -> Answer {
 
 async fn connect(addr: SocketAddr) -> BufReader<TcpStream> {
     BufReader::new(TcpStream::connect(addr).await.unwrap())
-}
-
-const ACTION: &str = r#"{"exec": {"kind": "wasm:wasip1", "code": "AGFzbQEAAAA="}}"#;
-
-/// Sends the head of an action PUT with `Expect: 100-continue` and waits for `100 Continue`:
-/// from then on the request is in flight, its handler reading the body.
-async fn begin_put(addr: SocketAddr, name: &str) -> BufReader<TcpStream> {
-    let mut conn = connect(addr).await;
-    let head = format!(
-        "PUT /api/v1/namespaces/_/actions/{name} HTTP/1.1\r\nhost: gust\r\nauthorization: Basic {}\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
-        auth(),
-        ACTION.len()
-    );
-    conn.get_mut().write_all(head.as_bytes()).await.unwrap();
-    let mut line = String::new();
-    conn.read_line(&mut line).await.unwrap();
-    assert!(line.starts_with("HTTP/1.1 100"), "{line:?}");
-    line.clear();
-    conn.read_line(&mut line).await.unwrap();
-    assert_eq!(line, "\r\n");
-    conn
 }
 
 #[tokio::test]

@@ -6,43 +6,20 @@ use std::time::Duration;
 
 use gust_controller::{AppState, ControllerConfig, ServeSettings, serve_all, start};
 use gust_core::messages::ControllerId;
-use gust_core::subject::GUEST_AUTH;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 mod common;
+use common::{ACTION, begin_put};
 
 async fn state() -> AppState {
     start(ControllerConfig::new(ControllerId("t".into())), common::services().await)
 }
 
-const BODY: &str = r#"{"exec": {"kind": "wasm:wasip1", "code": "AGFzbQEAAAA="}}"#;
-
-/// Sends the head of an action PUT with `Expect: 100-continue` and waits for the server's
-/// `100 Continue`: from then on the request is in flight (its handler is reading the body).
-async fn begin_put(addr: std::net::SocketAddr, name: &str) -> BufReader<TcpStream> {
-    use base64::Engine as _;
-    let auth = base64::engine::general_purpose::STANDARD.encode(GUEST_AUTH);
-    let mut conn = BufReader::new(TcpStream::connect(addr).await.unwrap());
-    let head = format!(
-        "PUT /api/v1/namespaces/_/actions/{name} HTTP/1.1\r\nhost: gust\r\nauthorization: Basic {auth}\r\n\
-         content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
-        BODY.len()
-    );
-    conn.get_mut().write_all(head.as_bytes()).await.unwrap();
-    let mut line = String::new();
-    conn.read_line(&mut line).await.unwrap();
-    assert!(line.starts_with("HTTP/1.1 100"), "{line:?}");
-    line.clear();
-    conn.read_line(&mut line).await.unwrap();
-    assert_eq!(line, "\r\n");
-    conn
-}
-
 /// Sends the body and reads the whole answer (the server closes the connection after it, as
 /// it is shutting down).
 async fn finish_put(mut conn: BufReader<TcpStream>) -> String {
-    conn.get_mut().write_all(BODY.as_bytes()).await.unwrap();
+    conn.get_mut().write_all(ACTION.as_bytes()).await.unwrap();
     let mut answer = String::new();
     tokio::time::timeout(Duration::from_secs(30), conn.read_to_string(&mut answer)).await.unwrap().unwrap();
     answer

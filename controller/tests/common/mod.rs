@@ -38,3 +38,29 @@ pub(crate) async fn services() -> ControllerServices {
         preparer: Arc::new(AcceptAll),
     }
 }
+
+/// A small valid action (an empty Wasm module): the body of [`begin_put`]'s PUT.
+pub(crate) const ACTION: &str = r#"{"exec": {"kind": "wasm:wasip1", "code": "AGFzbQEAAAA="}}"#;
+
+/// Sends the head of a PUT of action `name` (body: [`ACTION`]) with `Expect: 100-continue`
+/// and waits for `100 Continue`: from then on the request is in flight, its handler reading
+/// the body.
+pub(crate) async fn begin_put(addr: std::net::SocketAddr, name: &str) -> tokio::io::BufReader<tokio::net::TcpStream> {
+    use base64::Engine as _;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let auth = base64::engine::general_purpose::STANDARD.encode(GUEST_AUTH);
+    let mut conn = tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+    let head = format!(
+        "PUT /api/v1/namespaces/_/actions/{name} HTTP/1.1\r\nhost: gust\r\nauthorization: Basic {auth}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
+        ACTION.len()
+    );
+    conn.get_mut().write_all(head.as_bytes()).await.unwrap();
+    let mut line = String::new();
+    conn.read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("HTTP/1.1 100"), "{line:?}");
+    line.clear();
+    conn.read_line(&mut line).await.unwrap();
+    assert_eq!(line, "\r\n");
+    conn
+}
