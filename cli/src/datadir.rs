@@ -7,6 +7,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The lock file's name in the data directory.
@@ -52,6 +53,7 @@ impl DataDirLock {
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
             .open(dir.join(LOCK_FILE))
             .map_err(io)?;
         match file.try_lock() {
@@ -78,6 +80,10 @@ mod tests {
     fn a_second_lock_is_refused_with_the_holders_pid_until_the_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let first = DataDirLock::acquire(dir.path()).unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dir.path().join(LOCK_FILE)).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "owner-only, as every data file");
         let err = DataDirLock::acquire(dir.path()).unwrap_err();
         assert!(matches!(&err, LockError::InUse { holder: Some(pid), .. } if *pid == std::process::id()), "{err:?}");
         assert!(err.to_string().contains(&format!("in use by another Gust server (pid {})", std::process::id())));

@@ -60,6 +60,10 @@ pub enum ApiError {
     /// 413 with a complete message.
     #[error("{0}")]
     TooLarge(String),
+    /// 413 for a body refused before it was read whole: the answer closes the connection, so
+    /// that the client does not send its next request after bytes the server never read.
+    #[error("{0}")]
+    BodyTooLarge(String),
     /// 429: a namespace throttle.
     #[error(transparent)]
     Throttled(#[from] Throttled),
@@ -97,7 +101,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadRequest(_) | ApiError::Malformed(_) | ApiError::BadQuery { .. } => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge(_) | ApiError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Package(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -112,6 +116,9 @@ impl ApiError {
             tracing::error!(error = %detail, "Internal error.");
         }
         let mut resp = (self.status(), Json(json!({"error": self.to_string(), "code": tid}))).into_response();
+        if let ApiError::BodyTooLarge(_) = self {
+            resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if self.status() == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"OpenWhisk secure realm\""));

@@ -83,9 +83,10 @@ pub(crate) async fn body(headers: &HeaderMap, body: Body, max: usize) -> ApiResu
     Ok(read.freeze())
 }
 
-/// OpenWhisk's 413 for a request of `size` bytes (or more) past `max`.
+/// OpenWhisk's 413 for a request of `size` bytes (or more) past `max`, whose body was not
+/// read whole.
 fn too_large(size: u64, max: usize) -> ApiError {
-    ApiError::TooLarge(format!("Request larger than allowed: {size} > {max} bytes."))
+    ApiError::BodyTooLarge(format!("Request larger than allowed: {size} > {max} bytes."))
 }
 
 /// A query boolean: true/false, yes/no, on/off, 1/0 (any case); absent is `default`.
