@@ -16,6 +16,25 @@ use serde_json::{Value, json};
 /// OpenWhisk's end-of-activation log line.
 pub(crate) const SENTINEL: &str = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX";
 
+/// Whether process `pid` holds the listening TCP socket of `port` (from /proc: the socket's
+/// inode in /proc/net/tcp, among the process's descriptors).
+fn listens_on(pid: u32, port: u16) -> bool {
+    let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let wanted = format!(":{port:04X}");
+    let inodes: Vec<String> = tcp
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            (f.len() > 9 && f[1].ends_with(&wanted) && f[3] == "0A").then(|| format!("socket:[{}]", f[9]))
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.filter_map(Result::ok)
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .any(|target| inodes.iter().any(|i| target.to_str() == Some(i.as_str())))
+}
+
 /// A running proxy whose stdout and stderr are captured.
 pub(crate) struct Proxy {
     child: Child,
@@ -60,8 +79,9 @@ impl Proxy {
                 if proxy.child.try_wait().unwrap().is_some() {
                     break;
                 }
-                // Listening, and still alive after the connection (not someone else's port).
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() && proxy.child.try_wait().unwrap().is_none() {
+                // Listening itself: another test's proxy may have been given the same port and
+                // answer on it while this one is still starting (then fails to bind).
+                if listens_on(proxy.child.id(), port) {
                     return proxy;
                 }
                 assert!(start.elapsed() < Duration::from_secs(10), "the proxy did not start listening");
