@@ -30,9 +30,9 @@ impl Default for Retention {
 }
 
 impl std::str::FromStr for Retention {
-    type Err = String;
+    type Err = gust_core::retention::BadRetention;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         gust_core::retention::parse_retention(s).map(Retention)
     }
 }

@@ -17,6 +17,11 @@ use tokio::time::MissedTickBehavior;
 use crate::store::ActivationStore;
 use crate::time::now_ms;
 
+/// A retention setting that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a retention like 7d, 12h, 30m, 90s or off")]
+pub struct BadRetention(pub String);
+
 /// How long records are kept when nothing is configured: 7 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -28,12 +33,12 @@ const MAX_PERIOD: Duration = Duration::from_secs(3600);
 
 /// Parses a retention setting: `off` or `0` keeps records forever (`None`); otherwise a
 /// number with a unit, `ms`, `s`, `m`, `h` or `d` (`7d`, `12h`, `90s`).
-pub fn parse_retention(s: &str) -> Result<Option<Duration>, String> {
+pub fn parse_retention(s: &str) -> Result<Option<Duration>, BadRetention> {
     let s = s.trim();
     if s.eq_ignore_ascii_case("off") || s == "0" {
         return Ok(None);
     }
-    let bad = || format!("'{s}' is not a retention like 7d, 12h, 30m, 90s or off");
+    let bad = || BadRetention(s.to_owned());
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: u64 = num.parse().map_err(|_| bad())?;
