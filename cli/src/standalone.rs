@@ -313,30 +313,27 @@ mod tests {
         }
     }
 
-    #[test]
-    fn throttles_default_to_openwhisks() {
+    /// The flags of `gust standalone` after `gust`, parsed.
+    fn parsed(flags: &[&str]) -> Result<StandaloneArgs, clap::Error> {
         #[derive(clap::Parser)]
         struct Cli {
             #[command(flatten)]
             args: StandaloneArgs,
         }
-        let cli = <Cli as clap::Parser>::try_parse_from(["gust"]).unwrap();
-        assert_eq!(cli.args.limits.throttles(), gust_core::user_limits::Throttles::default());
-        let cli = <Cli as clap::Parser>::try_parse_from(["gust", "--invocations-per-minute", "5"]).unwrap();
-        assert_eq!(cli.args.limits.invocations_per_minute, 5);
+        let argv = std::iter::once("gust").chain(flags.iter().copied());
+        <Cli as clap::Parser>::try_parse_from(argv).map(|c| c.args)
+    }
+
+    #[test]
+    fn throttles_default_to_openwhisks() {
+        assert_eq!(parsed(&[]).unwrap().limits.throttles(), gust_core::user_limits::Throttles::default());
+        assert_eq!(parsed(&["--invocations-per-minute", "5"]).unwrap().limits.invocations_per_minute, 5);
     }
 
     #[test]
     fn connection_settings_are_flags() {
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            args: StandaloneArgs,
-        }
-        let cli = <Cli as clap::Parser>::try_parse_from(["gust"]).unwrap();
-        assert_eq!(cli.args.connections.settings(None), gust_controller::ServeSettings::default());
-        let cli = <Cli as clap::Parser>::try_parse_from([
-            "gust",
+        assert_eq!(parsed(&[]).unwrap().connections.settings(None), gust_controller::ServeSettings::default());
+        let args = parsed(&[
             "--header-timeout",
             "1s",
             "--body-timeout",
@@ -349,25 +346,17 @@ mod tests {
             "500ms",
         ])
         .unwrap();
-        let s = cli.args.connections.settings(None);
+        let s = args.connections.settings(None);
         assert_eq!(
             (s.header_timeout, s.body_timeout, s.keep_alive_timeout, s.max_connections, s.shutdown_grace),
             (Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(3), 40, Duration::from_millis(500))
         );
-        assert_eq!(cli.args.idle_timeout, Duration::from_secs(600), "the containers' idle timeout is another");
+        assert_eq!(args.idle_timeout, Duration::from_secs(600), "the containers' idle timeout is another");
     }
 
     #[test]
     fn activation_retention_defaults_to_seven_days_and_can_be_off() {
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            args: StandaloneArgs,
-        }
-        let parse = |extra: &[&str]| {
-            let argv = std::iter::once("gust").chain(extra.iter().copied());
-            <Cli as clap::Parser>::try_parse_from(argv).map(|c| c.args.activation_retention.0)
-        };
+        let parse = |flags: &[&str]| parsed(flags).map(|a| a.activation_retention.0);
         assert_eq!(parse(&[]).unwrap(), Some(Duration::from_secs(7 * 86_400)));
         assert_eq!(parse(&["--activation-retention", "2h"]).unwrap(), Some(Duration::from_secs(7200)));
         assert_eq!(parse(&["--activation-retention", "off"]).unwrap(), None);
