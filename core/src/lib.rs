@@ -14,7 +14,7 @@
 pub mod action;
 pub mod activation;
 pub mod bus;
-#[cfg(feature = "conformance")]
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod entity;
 pub mod exec;

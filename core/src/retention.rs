@@ -155,34 +155,15 @@ async fn run(store: Arc<dyn ActivationStore>, retention: Duration, period: Durat
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-    use crate::activation::{Activation, ActivationResponse};
-    use crate::ids::ActivationId;
+    use crate::activation::Activation;
     use crate::memory::MemoryActivationStore;
-    use crate::params::Params;
-    use crate::semver::SemVer;
     use crate::store::ActivationQuery;
 
     const DAY_MS: u64 = 86_400_000;
 
     fn record(start: u64) -> Arc<Activation> {
-        Arc::new(Activation {
-            namespace: "guest".into(),
-            name: "hello".into(),
-            subject: "guest".into(),
-            activation_id: ActivationId::generate(),
-            start,
-            end: start + 1,
-            duration: Some(1),
-            response: ActivationResponse::success(json!({}), None),
-            logs: vec!["a line".into()],
-            version: SemVer::INITIAL,
-            publish: false,
-            annotations: Params::new(),
-            cause: None,
-        })
+        Arc::new(crate::conformance::activations::record("guest", "guest/hello", start))
     }
 
     async fn starts(store: &MemoryActivationStore) -> Vec<u64> {
