@@ -75,18 +75,9 @@ pub struct StandaloneArgs {
 
 /// `500ms`, `10s`, `10m`, `1h`, or a number of milliseconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a duration like 500ms, 10s or 10m"))?;
-    let ms = match unit {
-        "" | "ms" => n,
-        "s" => n * 1000,
-        "m" => n * 60_000,
-        "h" => n * 3_600_000,
-        _ => return Err(format!("'{s}' is not a duration like 500ms, 10s or 10m")),
-    };
-    Ok(Duration::from_millis(ms))
+    const UNITS: &[(&str, u64)] = &[("", 1), ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
+    gust_core::time::parse_amount(s, UNITS)
+        .ok_or_else(|| format!("'{}' is not a duration like 500ms, 10s or 10m", s.trim()))
 }
 
 /// The data directory `gust standalone` (and `gust admin`) use without `--data-dir`.

@@ -38,22 +38,11 @@ pub fn parse_retention(s: &str) -> Result<Option<Duration>, BadRetention> {
     if s.eq_ignore_ascii_case("off") || s == "0" {
         return Ok(None);
     }
-    let bad = || BadRetention(s.to_owned());
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.parse().map_err(|_| bad())?;
-    let ms_per_unit: u64 = match unit {
-        "ms" => 1,
-        "s" => 1000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(bad()),
-    };
-    match n.checked_mul(ms_per_unit) {
-        Some(0) => Ok(None),
-        Some(ms) => Ok(Some(Duration::from_millis(ms))),
-        None => Err(bad()),
+    const UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
+    match crate::time::parse_amount(s, UNITS) {
+        Some(d) if d.is_zero() => Ok(None),
+        Some(d) => Ok(Some(d)),
+        None => Err(BadRetention(s.to_owned())),
     }
 }
 

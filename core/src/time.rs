@@ -1,6 +1,6 @@
 //! Wall-clock helpers: epoch milliseconds and the ISO-8601 stamps of activation log lines.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -42,9 +42,32 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// A setting like `90s` or `7d`: digits, then one of `units`, each given with its length in
+/// milliseconds (`""` admits a bare number). `None` when `s` is not one, or is too long.
+pub fn parse_amount(s: &str, units: &[(&str, u64)]) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let per = units.iter().find(|(name, _)| *name == unit)?.1;
+    n.checked_mul(per).map(Duration::from_millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_take_only_the_units_given() {
+        let units = &[("s", 1000), ("m", 60_000)];
+        assert_eq!(parse_amount(" 90s ", units), Some(Duration::from_secs(90)));
+        assert_eq!(parse_amount("2m", units), Some(Duration::from_secs(120)));
+        for not in ["90", "1h", "s", "-1s", "1.5s", "99999999999999999999s"] {
+            assert_eq!(parse_amount(not, units), None, "{not}");
+        }
+        assert_eq!(parse_amount(&format!("{}m", u64::MAX / 1000), units), None, "too long is refused, not wrapped");
+        assert_eq!(parse_amount("250", &[("", 1)]), Some(Duration::from_millis(250)));
+    }
 
     #[test]
     fn formats_known_instants() {
