@@ -5,9 +5,8 @@
 //! ends, however it ends, so a crash never leaves a stale lock behind. `gust admin` does not
 //! take the lock: it may run next to the server.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The lock file's name in the data directory.
@@ -48,12 +47,9 @@ impl DataDirLock {
     /// Locks `dir` (which must exist) for this process, or says who holds it.
     pub fn acquire(dir: &Path) -> Result<Self, LockError> {
         let io = |source| LockError::Io { dir: dir.to_owned(), source };
-        let mut file = OpenOptions::new()
+        let mut file = gust_core::private_files::open_options()
             .read(true)
-            .write(true)
-            .create(true)
             .truncate(false)
-            .mode(0o600)
             .open(dir.join(LOCK_FILE))
             .map_err(io)?;
         match file.try_lock() {

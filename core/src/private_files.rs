@@ -30,7 +30,7 @@ pub fn create_dir_all(dir: &Path) -> io::Result<()> {
 /// Creates `path` empty with mode [`FILE_MODE`] if it is missing, and sets that mode on it if
 /// it exists (nothing is written or truncated).
 pub fn create_or_restrict(path: &Path) -> io::Result<()> {
-    let file = private_options().append(true).open(path)?;
+    let file = open_options().append(true).open(path)?;
     restrict(&file)
 }
 
@@ -57,13 +57,14 @@ pub fn restrict_if_exists(path: &Path) -> io::Result<()> {
 
 /// Writes `contents` to `path` (creating or replacing it) with mode [`FILE_MODE`].
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
-    let mut file = private_options().truncate(true).open(path)?;
+    let mut file = open_options().truncate(true).open(path)?;
     restrict(&file)?;
     file.write_all(contents.as_ref())
 }
 
-/// Options that create a file with mode [`FILE_MODE`] (less what the umask removes).
-fn private_options() -> OpenOptions {
+/// Options that open a file for writing, creating it with mode [`FILE_MODE`] (less what the
+/// umask removes) if it is missing.
+pub fn open_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     options.write(true).create(true);
     #[cfg(unix)]
