@@ -19,6 +19,7 @@ use crate::CouchStore;
 use crate::client::{Request, Retry};
 use crate::error::CouchError;
 use crate::schema::{ACTIVATIONS_BY_AGE, RETENTION_DESIGN};
+use crate::writer::BulkResult;
 
 /// Most records one `_bulk_docs` deletion carries.
 pub(crate) const BATCH: usize = 500;
@@ -45,15 +46,6 @@ struct Tombstone<'a> {
     rev: &'a str,
     #[serde(rename = "_deleted")]
     deleted: bool,
-}
-
-/// One document's line in a `_bulk_docs` answer.
-#[derive(Debug, Deserialize)]
-struct BulkResult {
-    #[serde(default)]
-    ok: bool,
-    #[serde(default)]
-    error: Option<String>,
 }
 
 impl CouchStore {

@@ -253,15 +253,18 @@ struct Doc {
     acks: Vec<Ack>,
 }
 
-/// One document's line in a `_bulk_docs` answer.
+/// One document's line in a `_bulk_docs` answer (the writer's, and retention's deletions).
 #[derive(Debug, Deserialize)]
-struct BulkResult {
+pub(crate) struct BulkResult {
     #[serde(default)]
-    id: String,
+    pub(crate) id: String,
+    /// True when the document was written (or deleted).
     #[serde(default)]
-    error: Option<String>,
+    pub(crate) ok: bool,
     #[serde(default)]
-    reason: Option<String>,
+    pub(crate) error: Option<String>,
+    #[serde(default)]
+    pub(crate) reason: Option<String>,
 }
 
 /// The task's state.
@@ -482,6 +485,7 @@ mod tests {
         let docs = [doc("a", 1), doc("b", 1), doc("c", 1), doc("d", 1)];
         let line = |id: &str, error: Option<&str>| BulkResult {
             id: id.into(),
+            ok: error.is_none(),
             error: error.map(str::to_owned),
             reason: error.map(|_| "because".to_owned()),
         };
