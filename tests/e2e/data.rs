@@ -2,33 +2,17 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gust_core::conformance::activations::record;
 use gust_core::store::ActivationStore;
 use gust_sqlite::SqliteStore;
-use gust_tests::{Api, GUEST, Gust, free_port, gust_bin};
+use gust_tests::Gust;
 use reqwest::StatusCode;
 use serde_json::json;
 
 const DAY_MS: u64 = 86_400_000;
-
-/// A `gust standalone` started by hand, stopped (TERM, then KILL) when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline && matches!(self.0.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Every directory and file under `dir` (itself included), with its permission bits.
 fn modes(dir: &Path) -> Vec<(PathBuf, u32, bool)> {
@@ -53,41 +37,14 @@ fn modes(dir: &Path) -> Vec<(PathBuf, u32, bool)> {
 async fn data_files_are_owner_only_under_umask_022() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("fresh/data");
-    let port = free_port();
-    let log_path = tmp.path().join("server.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let child = Command::new("sh")
-        .args(["-c", "umask 022 && exec \"$0\" \"$@\""])
-        .arg(gust_bin())
-        .args(["standalone", "--docker", "off", "--port", &port.to_string(), "--data-dir"])
-        .arg(&data)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start gust");
-    let mut running = Running(child);
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = reqwest::get(format!("{url}/ping")).await
-            && r.status().is_success()
-        {
-            break;
-        }
-        if let Ok(Some(status)) = running.0.try_wait() {
-            panic!("gust exited early: {status}\n{}", std::fs::read_to_string(&log_path).unwrap_or_default());
-        }
-        assert!(Instant::now() < deadline, "gust standalone did not answer /ping within 30 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let api = Api::new(&url, Some(GUEST));
+    let g = Gust::start_after("umask 022", tmp, data, &[]).await;
+    let api = &g.api;
     api.create_wasm("hello", "hello", json!({})).await;
     let r = api.invoke("hello", "blocking=true&result=true", &json!({"name": "modes"})).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 
-    let all = modes(&tmp.path().join("fresh"));
+    // The data directory and the parent it created.
+    let all = modes(g.data_dir().parent().expect("the parent"));
     let loose: Vec<_> = all
         .iter()
         .filter(|(_, mode, dir)| *mode != if *dir { 0o700 } else { 0o600 })
@@ -100,7 +57,7 @@ async fn data_files_are_owner_only_under_umask_022() {
         assert!(names.iter().any(|n| n == expected), "{expected} is missing from {names:?}");
     }
     assert!(names.iter().any(|n| n.ends_with(".cwasm")), "no compiled module in {names:?}");
-    drop(running);
+    drop(g);
 }
 
 /// With the default retention (7 days), the sweep at start removes a record that started 8

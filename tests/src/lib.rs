@@ -112,8 +112,9 @@ pub struct Gust {
     _tmp: Option<tempfile::TempDir>,
     /// Extra flags it was started with (for restarts).
     args: Vec<String>,
-    /// The soft open-file limit it is started with, when not the test's own.
-    open_files: Option<u64>,
+    /// A shell command run before it (`ulimit -S -n 256`, `umask 022`), when it is started
+    /// otherwise than the test itself runs.
+    prelude: Option<String>,
     /// A client with the guest credential.
     pub api: Api,
 }
@@ -142,9 +143,19 @@ impl Gust {
     /// A fresh standalone without Docker started with a soft open-file limit of `soft` (as
     /// a shell with `ulimit -S -n` would start it), with extra flags.
     pub async fn start_with_open_files(soft: u64, args: &[&str]) -> Gust {
-        let mut all = vec!["--docker", "off"];
-        all.extend_from_slice(args);
-        Self::start_limited(&all, Some(soft)).await
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let data = tmp.path().to_path_buf();
+        Self::start_after(&format!("ulimit -S -n {soft}"), tmp, data, args).await
+    }
+
+    /// A standalone without Docker, with extra flags, started by a shell after `prelude`
+    /// (such as `umask 022`), on data directory `data` inside `tmp` (it may not exist yet).
+    pub async fn start_after(prelude: &str, tmp: tempfile::TempDir, data: PathBuf, args: &[&str]) -> Gust {
+        let mut all = vec!["--docker".to_owned(), "off".to_owned()];
+        all.extend(args.iter().map(|s| (*s).to_owned()));
+        let mut g = Self::spawn(data, all, Some(prelude.to_owned()), Some(tmp));
+        g.wait_ready().await;
+        g
     }
 
     /// A standalone on a data directory the test prepared (e.g. a store with records in it),
@@ -158,19 +169,15 @@ impl Gust {
     }
 
     async fn start_raw(args: &[&str]) -> Gust {
-        Self::start_limited(args, None).await
-    }
-
-    async fn start_limited(args: &[&str], open_files: Option<u64>) -> Gust {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let data = tmp.path().to_path_buf();
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-        let mut g = Self::spawn(data, args, open_files, Some(tmp));
+        let mut g = Self::spawn(data, args, None, Some(tmp));
         g.wait_ready().await;
         g
     }
 
-    fn spawn(data: PathBuf, args: Vec<String>, open_files: Option<u64>, tmp: Option<tempfile::TempDir>) -> Gust {
+    fn spawn(data: PathBuf, args: Vec<String>, prelude: Option<String>, tmp: Option<tempfile::TempDir>) -> Gust {
         let port = free_port();
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -178,11 +185,11 @@ impl Gust {
             .open(data.join("server.log"))
             .map(Stdio::from)
             .unwrap_or_else(|_| Stdio::inherit());
-        let mut command = match open_files {
+        let mut command = match &prelude {
             None => Command::new(gust_bin()),
-            Some(soft) => {
+            Some(prelude) => {
                 let mut sh = Command::new("sh");
-                sh.args(["-c", "ulimit -S -n \"$0\" && exec \"$@\"", &soft.to_string()]).arg(gust_bin());
+                sh.args(["-c", &format!("{prelude} && exec \"$0\" \"$@\"")]).arg(gust_bin());
                 sh
             }
         };
@@ -202,7 +209,7 @@ impl Gust {
             .unwrap_or_else(|e| panic!("cannot start gust: {e}"));
         let url = format!("http://127.0.0.1:{port}");
         let api = Api::new(&url, Some(GUEST));
-        Gust { child: Some(child), url, data, _tmp: tmp, args, open_files, api }
+        Gust { child: Some(child), url, data, _tmp: tmp, args, prelude, api }
     }
 
     async fn wait_ready(&mut self) {
@@ -269,7 +276,7 @@ impl Gust {
     /// Starts the same data directory again (after [`Gust::terminate`] or [`Gust::kill`]).
     pub async fn restart(&mut self) {
         let tmp = self._tmp.take();
-        let mut g = Self::spawn(self.data.clone(), self.args.clone(), self.open_files, tmp);
+        let mut g = Self::spawn(self.data.clone(), self.args.clone(), self.prelude.clone(), tmp);
         g.wait_ready().await;
         std::mem::swap(self, &mut g);
     }
