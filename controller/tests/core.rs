@@ -143,7 +143,7 @@ async fn a_blocking_invocation_finishes_with_the_record_the_invoker_sends_back()
         result: Some(Arc::new(record.clone())),
         completed: true,
         is_system_error: false,
-        invoker: InvokerId(0),
+        invoker: Some(InvokerId(0)),
     };
     w.bus.publish(&msg.root_controller.topic(), BusMessage::Ack(ack)).await.unwrap();
     let out = run.await.unwrap().unwrap();

@@ -3,10 +3,14 @@
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::names::FullyQualifiedName;
+
 /// The kind of the WebAssembly fast path.
 pub const WASM_KIND: &str = "wasm:wasip1";
 /// The kind of a user-supplied Docker image.
 pub const BLACKBOX_KIND: &str = "blackbox";
+/// The kind of a sequence of actions.
+pub const SEQUENCE_KIND: &str = "sequence";
 
 /// Where a kind runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +136,12 @@ pub enum ExecError {
     /// A blackbox exec without an image.
     #[error("'image' must be a string defined in 'exec' for 'blackbox' actions")]
     MissingImage,
+    /// A sequence component that is not a fully qualified action name.
+    #[error(transparent)]
+    Component(#[from] crate::names::NotQualified),
+    /// A sequence without its `components`.
+    #[error("'components' must be an array of action names defined in 'exec' for 'sequence' actions")]
+    MissingComponents,
     /// The kind is deprecated.
     #[error("The '{0}' runtime is no longer supported. You may read and delete but not update or invoke this action.")]
     Deprecated(String),
@@ -224,6 +234,12 @@ pub enum Exec {
         /// True when `code` is base64.
         binary: bool,
     },
+    /// A sequence: its components run one after the other, each one's result the next one's
+    /// input.
+    Sequence {
+        /// The components, fully qualified (`_` replaced by the namespace when created).
+        components: Vec<FullyQualifiedName>,
+    },
 }
 
 impl Exec {
@@ -232,6 +248,15 @@ impl Exec {
         match self {
             Exec::Code { kind, .. } => kind.as_str(),
             Exec::Blackbox { .. } => BLACKBOX_KIND,
+            Exec::Sequence { .. } => SEQUENCE_KIND,
+        }
+    }
+
+    /// The components of a sequence.
+    pub fn components(&self) -> Option<&[FullyQualifiedName]> {
+        match self {
+            Exec::Sequence { components } => Some(components),
+            _ => None,
         }
     }
 
@@ -244,6 +269,7 @@ impl Exec {
     pub fn code(&self) -> Option<&str> {
         match self {
             Exec::Code { code, .. } | Exec::Blackbox { code, .. } => code.as_deref(),
+            Exec::Sequence { .. } => None,
         }
     }
 
@@ -251,6 +277,7 @@ impl Exec {
     pub fn binary(&self) -> bool {
         match self {
             Exec::Code { binary, .. } | Exec::Blackbox { binary, .. } => *binary,
+            Exec::Sequence { .. } => false,
         }
     }
 
@@ -263,6 +290,7 @@ impl Exec {
             Exec::Blackbox { image, code, main, .. } => {
                 image.len() + code.as_ref().map_or(0, String::len) + main.as_ref().map_or(0, String::len)
             }
+            Exec::Sequence { components } => components.iter().map(|c| c.qualified().len()).sum(),
         }
     }
 
@@ -271,6 +299,7 @@ impl Exec {
         let mut e = self.clone();
         match &mut e {
             Exec::Code { code, .. } | Exec::Blackbox { code, .. } => *code = None,
+            Exec::Sequence { .. } => {}
         }
         e
     }
@@ -289,6 +318,8 @@ pub struct ExecPut {
     pub image: Option<String>,
     /// Ignored on requests: the server decides.
     pub binary: Option<bool>,
+    /// The components of a `sequence`: fully qualified action names.
+    pub components: Option<Vec<String>>,
 }
 
 /// True when `code` looks like base64 (OpenWhisk's rule for `binary`).
@@ -311,6 +342,12 @@ impl ExecPut {
     /// Checks the request against the manifest and builds the stored exec.
     pub fn resolve(&self, manifest: &RuntimeManifest) -> Result<Exec, ExecError> {
         let kind = self.kind.as_deref().ok_or(ExecError::MissingKind)?;
+        if kind.trim().eq_ignore_ascii_case(SEQUENCE_KIND) {
+            let names = self.components.as_ref().ok_or(ExecError::MissingComponents)?;
+            let components =
+                names.iter().map(|c| FullyQualifiedName::parse_qualified(c)).collect::<Result<Vec<_>, _>>()?;
+            return Ok(Exec::Sequence { components });
+        }
         if kind.trim().eq_ignore_ascii_case(BLACKBOX_KIND) && manifest.has_docker() {
             let image = self.image.clone().filter(|i| !i.trim().is_empty()).ok_or(ExecError::MissingImage)?;
             // An empty `code` is dropped, as OpenWhisk drops it.
@@ -355,6 +392,11 @@ impl Serialize for Exec {
                 }
                 m.serialize_entry("binary", binary)?;
             }
+            Exec::Sequence { components } => {
+                m.serialize_entry("kind", SEQUENCE_KIND)?;
+                let names: Vec<String> = components.iter().map(FullyQualifiedName::qualified).collect();
+                m.serialize_entry("components", &names)?;
+            }
         }
         m.end()
     }
@@ -365,7 +407,15 @@ impl<'de> Deserialize<'de> for Exec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = ExecPut::deserialize(d)?;
         let kind = w.kind.ok_or_else(|| serde::de::Error::missing_field("kind"))?;
-        if kind == BLACKBOX_KIND {
+        if kind == SEQUENCE_KIND {
+            let names = w.components.ok_or_else(|| serde::de::Error::missing_field("components"))?;
+            let components = names
+                .iter()
+                .map(|c| FullyQualifiedName::parse_qualified(c))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(serde::de::Error::custom)?;
+            Ok(Exec::Sequence { components })
+        } else if kind == BLACKBOX_KIND {
             let image = w.image.ok_or_else(|| serde::de::Error::missing_field("image"))?;
             Ok(Exec::Blackbox { image, code: w.code, main: w.main, binary: w.binary.unwrap_or(false) })
         } else {
@@ -446,6 +496,25 @@ mod tests {
         assert_eq!(e.code(), Some(""));
         assert!(!e.binary());
         assert!(e.is_wasm());
+    }
+
+    #[test]
+    fn sequences_store_qualified_components() {
+        let put: ExecPut =
+            serde_json::from_value(json!({"kind": "sequence", "components": ["/_/a", "/guest/utils/echo"]})).unwrap();
+        let e = put.resolve(&RuntimeManifest::default()).unwrap();
+        assert_eq!(e.kind(), "sequence");
+        assert_eq!(e.components().unwrap()[1], FullyQualifiedName::new("guest/utils", "echo"));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v, json!({"kind": "sequence", "components": ["/_/a", "/guest/utils/echo"]}));
+        assert_eq!(serde_json::from_value::<Exec>(v).unwrap(), e);
+        let bad: ExecPut = serde_json::from_value(json!({"kind": "sequence", "components": ["a"]})).unwrap();
+        assert_eq!(
+            bad.resolve(&RuntimeManifest::default()).unwrap_err().to_string(),
+            "'a' is not a fully qualified action name (/namespace/[package/]name)."
+        );
+        let none: ExecPut = serde_json::from_value(json!({"kind": "sequence"})).unwrap();
+        assert_eq!(none.resolve(&RuntimeManifest::default()).unwrap_err(), ExecError::MissingComponents);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 pub mod action;
 pub mod activation;
 pub mod bus;
+pub mod chain;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod entity;

@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The most atomic actions a sequence may hold, nested sequences inlined, and the most component
+/// activations a composition may make (OpenWhisk's `actionSequenceLimit`).
+pub const SEQUENCE_MAX_ACTIONS: usize = 50;
+
 /// Allowed ranges and defaults for action limits (OpenWhisk's system defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimitBounds {

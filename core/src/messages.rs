@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::activation::Activation;
+use crate::limits::ActionLimits;
 use crate::ids::{ActivationId, TransactionId};
 use crate::names::FullyQualifiedName;
 use crate::semver::SemVer;
@@ -76,6 +77,39 @@ pub struct ActivationMessage {
     /// record's `binding` annotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
+    /// A whole sequence for this invoker to run, one component after the other (the fused
+    /// path): `action`, `version` and `revision` are then the sequence's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fused: Option<FusedSequence>,
+}
+
+/// A sequence whose components the controller resolved, for one invoker to run without a bus
+/// round trip between them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FusedSequence {
+    /// The sequence's limits (its record's `limits` annotation).
+    pub limits: ActionLimits,
+    /// The components, in order.
+    pub components: Vec<FusedComponent>,
+}
+
+/// One resolved component of a fused sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FusedComponent {
+    /// The action that runs, in its own package.
+    pub action: FullyQualifiedName,
+    /// Its version.
+    pub version: SemVer,
+    /// The store revision to load.
+    pub revision: String,
+    /// Package, binding and action parameters, merged (the input goes over them).
+    pub parameters: serde_json::Map<String, Value>,
+    /// Parameter names that go to initialisation only.
+    #[serde(rename = "initArgs", default, skip_serializing_if = "Vec::is_empty")]
+    pub init_args: Vec<String>,
+    /// The binding it was named through, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
 }
 
 /// What an invoker tells a controller about an activation.
@@ -94,8 +128,9 @@ pub struct AckMessage {
     /// True when the outcome was a whisk internal error.
     #[serde(rename = "isSystemError")]
     pub is_system_error: bool,
-    /// The invoker that ran it.
-    pub invoker: InvokerId,
+    /// The invoker that ran it (none for a chain a controller drove).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoker: Option<InvokerId>,
 }
 
 /// An invoker's periodic health announcement (topic `health`).

@@ -105,6 +105,46 @@ impl FullyQualifiedName {
     }
 }
 
+/// Why a string is not an action name a sequence or a composition can refer to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a fully qualified action name (/namespace/[package/]name).")]
+pub struct NotQualified(pub String);
+
+impl FullyQualifiedName {
+    /// Parses `/ns/name` or `/ns/pkg/name` (`_` allowed as the namespace): how sequences name
+    /// their components.
+    pub fn parse_qualified(s: &str) -> Result<Self, NotQualified> {
+        let bad = || NotQualified(s.to_owned());
+        let parts: Vec<&str> = s.strip_prefix('/').ok_or_else(bad)?.split('/').collect();
+        let valid = |p: &&str| is_valid_name(p);
+        match parts.as_slice() {
+            [ns, name] if (*ns == "_" || valid(ns)) && valid(name) => Ok(Self::new(*ns, *name)),
+            [ns, pkg, name] if (*ns == "_" || valid(ns)) && valid(pkg) && valid(name) => {
+                Ok(Self::new(format!("{ns}/{pkg}"), *name))
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// Parses an action name as a conductor action names the next one: fully qualified
+    /// (`/ns/[pkg/]name`), or relative to `default_ns` (`name`, `pkg/name`).
+    pub fn parse_relative(s: &str, default_ns: &str) -> Result<Self, NotQualified> {
+        if s.starts_with('/') {
+            return Self::parse_qualified(s);
+        }
+        Self::parse_qualified(&format!("/{default_ns}/{s}")).map_err(|_| NotQualified(s.to_owned()))
+    }
+
+    /// The same name with the `_` namespace replaced by `ns`.
+    pub fn resolve_default(&self, ns: &str) -> Self {
+        match self.path.split_once('/') {
+            None if self.path == "_" => Self::new(ns, self.name.clone()),
+            Some(("_", pkg)) => Self::new(format!("{ns}/{pkg}"), self.name.clone()),
+            _ => self.clone(),
+        }
+    }
+}
+
 impl fmt::Display for FullyQualifiedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.path, self.name)
@@ -139,6 +179,27 @@ mod tests {
             "Name segement longer than allowed: 300 > 256."
         );
         assert_eq!(validate_namespace("a b ").unwrap_err().to_string(), "The namespace contains illegal characters.");
+    }
+
+    #[test]
+    fn component_names_must_be_fully_qualified() {
+        assert_eq!(FullyQualifiedName::parse_qualified("/guest/a").unwrap(), FullyQualifiedName::new("guest", "a"));
+        assert_eq!(FullyQualifiedName::parse_qualified("/_/p/a").unwrap(), FullyQualifiedName::new("_/p", "a"));
+        for bad in ["a", "guest/a", "/guest", "/a/b/c/d", "/guest/", "//a", "/guest/a b/c?"] {
+            assert!(FullyQualifiedName::parse_qualified(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert_eq!(
+            FullyQualifiedName::parse_qualified("x").unwrap_err().to_string(),
+            "'x' is not a fully qualified action name (/namespace/[package/]name)."
+        );
+        assert_eq!(FullyQualifiedName::parse_relative("p/a", "me").unwrap(), FullyQualifiedName::new("me/p", "a"));
+        assert_eq!(FullyQualifiedName::parse_relative("/o/a", "me").unwrap(), FullyQualifiedName::new("o", "a"));
+        assert_eq!(
+            FullyQualifiedName::new("_/p", "a").resolve_default("me"),
+            FullyQualifiedName::new("me/p", "a")
+        );
+        assert_eq!(FullyQualifiedName::new("_", "a").resolve_default("me"), FullyQualifiedName::new("me", "a"));
+        assert_eq!(FullyQualifiedName::new("o", "a").resolve_default("me"), FullyQualifiedName::new("o", "a"));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub enum TopicKind {
     Completed,
     /// `health`: invoker pings.
     Health,
+    /// `chains`: sequences and compositions for any controller to drive.
+    Chains,
     /// Anything else (tests, tools).
     Other,
 }
@@ -35,6 +37,12 @@ impl Topic {
     /// The `health` topic.
     pub fn health() -> Self {
         Self::new(TopicKind::Health, "health")
+    }
+
+    /// The `chains` topic: every controller consumes it in one group, so a chain accepted by a
+    /// controller that dies is driven by another.
+    pub fn chains() -> Self {
+        Self::new(TopicKind::Chains, "chains")
     }
 
     /// A topic that is none of Gust's own kinds.

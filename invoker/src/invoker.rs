@@ -259,7 +259,7 @@ impl Invoker {
             is_system_error: record.response.status == ActivationStatus::WhiskError,
             result: msg.blocking.then_some(record),
             completed: true,
-            invoker: self.config.id,
+            invoker: Some(self.config.id),
         };
         if let Err(e) = self.services.bus.publish(&msg.root_controller.topic(), BusMessage::Ack(ack)).await {
             // The record is stored; a waiting controller finds it by polling.

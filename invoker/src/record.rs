@@ -152,6 +152,7 @@ mod tests {
             init_args,
             cause: None,
             binding: None,
+            fused: None,
         }
     }
 

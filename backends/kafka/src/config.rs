@@ -33,7 +33,8 @@ impl TopicRetention {
     /// The retention of topics of `kind`.
     pub fn of(&self, kind: TopicKind) -> Duration {
         match kind {
-            TopicKind::Invoker => self.invoker,
+            // A chain waiting for a controller is work like an activation waiting for an invoker.
+            TopicKind::Invoker | TopicKind::Chains => self.invoker,
             TopicKind::Completed => self.completed,
             TopicKind::Health => self.health,
             TopicKind::Other => self.other,

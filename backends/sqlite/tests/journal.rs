@@ -39,6 +39,7 @@ fn message(blocking: bool) -> ActivationMessage {
         init_args: vec![],
         cause: None,
         binding: None,
+        fused: None,
     }
 }
 

@@ -87,6 +87,7 @@ pub fn activation(content: serde_json::Value) -> ActivationMessage {
         init_args: vec!["secret".into()],
         cause: Some(ActivationId::generate()),
         binding: Some("guest/mine".into()),
+        fused: None,
     }
 }
 
@@ -114,7 +115,7 @@ pub fn every_kind() -> Vec<BusMessage> {
         result: Some(Arc::new(record)),
         completed: true,
         is_system_error: false,
-        invoker: InvokerId(0),
+        invoker: Some(InvokerId(0)),
     };
     let completion = AckMessage { result: None, is_system_error: true, ..with_result.clone() };
     vec![
