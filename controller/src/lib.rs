@@ -15,6 +15,7 @@
 pub mod api_docs;
 pub mod auth;
 pub mod balancer;
+pub mod chain;
 mod completion;
 pub mod entitle;
 mod envelope;
@@ -61,6 +62,7 @@ pub fn start(config: ControllerConfig, services: ControllerServices) -> AppState
     let state = AppState(Arc::new(state::Inner { config, services, auth, resolved, completions, balancer, throttler }));
     let bus = state.0.services.bus.clone();
     let id = state.0.config.id.clone();
+    tokio::spawn(chain::driver::consume(bus.clone(), state.clone()));
     tokio::spawn(completion::consume(bus, id, state.clone()));
     tokio::spawn(completion::expire(Arc::downgrade(&state.0)));
     tokio::spawn(throttle::forget_past_minutes(Arc::downgrade(&state.0)));

@@ -118,6 +118,23 @@ pub(crate) async fn entitled_chain(
     Ok(chain)
 }
 
+/// Checks that `caller` may do `privilege` to the action `fqn` names, whether or not it exists
+/// (a sequence's components are checked so when it is invoked).
+pub(crate) async fn entitled(
+    entities: &dyn EntityStore,
+    caller: &Identity,
+    fqn: &FullyQualifiedName,
+    privilege: Privilege,
+) -> Result<(), ResolveError> {
+    match fqn.package() {
+        Some(pkg) => {
+            entitled_chain(entities, caller, privilege, fqn.namespace(), pkg, || fqn.doc_id()).await?;
+        }
+        None => entitle::check(caller, privilege, fqn.namespace(), None, || fqn.doc_id())?,
+    }
+    Ok(())
+}
+
 async fn read_package(entities: &dyn EntityStore, doc_id: &str) -> Result<Option<Versioned<Package>>, StoreError> {
     Ok(entities.get(doc_id).await?.and_then(|v| match v.doc {
         Entity::Package(p) => Some(Versioned { rev: v.rev, doc: p }),

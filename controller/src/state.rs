@@ -49,6 +49,11 @@ pub struct ControllerConfig {
     pub controllers: u64,
     /// WebAssembly instance slots an invoker offers (its concurrent Wasm activations).
     pub wasm_slots_per_invoker: u64,
+    /// Run a sequence whose components are all Wasm actions on one invoker, with no bus hop
+    /// between its components (the fused path); off, every sequence is driven step by step.
+    pub fuse_sequences: bool,
+    /// Chains one controller drives at once; more wait on the `chains` topic.
+    pub max_chains: usize,
     /// Keep the records handed to blocking callers for a while and serve reads of them:
     /// needed when invokers answer before the activation store can return the record (a
     /// remote store); not when the store reads its own pending writes (SQLite in one process).
@@ -72,6 +77,8 @@ impl ControllerConfig {
             controllers: 1,
             wasm_slots_per_invoker: 256,
             keep_recent_records: true,
+            fuse_sequences: true,
+            max_chains: 1024,
         }
     }
 }

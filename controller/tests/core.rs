@@ -76,12 +76,12 @@ fn invocation(caller: Arc<Identity>, path: &str, args: Value, blocking: bool) ->
         caller,
         action: FullyQualifiedName::new(path, name),
         args: match args {
-            Value::Object(m) => Some(m),
+            Value::Object(m) => Some(Value::Object(m)),
             _ => None,
         },
         blocking,
         wait: Duration::from_secs(30),
-        cause: None,
+        step: None,
         transid: TransactionId::generate(),
     }
 }

@@ -228,6 +228,19 @@ impl Continuation {
     }
 }
 
+/// What a step runs with: its action's parameters (package, binding and action, merged) with
+/// the input object over them; an array input is passed as it is.
+pub fn with_input(mut parameters: Map<String, Value>, input: Option<Value>) -> Value {
+    match input {
+        Some(Value::Array(a)) => Value::Array(a),
+        Some(Value::Object(m)) => {
+            parameters.extend(m);
+            Value::Object(parameters)
+        }
+        _ => Value::Object(parameters),
+    }
+}
+
 /// The input of the next conductor activation: `result` (an object, else nothing) with the
 /// fields of `state` over it.
 pub fn conductor_input(result: Option<Value>, state: Option<&Map<String, Value>>) -> Option<Value> {
@@ -323,7 +336,9 @@ mod tests {
         assert_eq!(r.response.status, ActivationStatus::WhiskError);
         assert_eq!(
             r.response.result,
-            Some(json!({"error": format!("Timeout reached when retrieving activation {late} for sequence component.")}))
+            Some(
+                json!({"error": format!("Timeout reached when retrieving activation {late} for sequence component.")})
+            )
         );
         assert_eq!(r.logs, vec![late.to_string()]);
         assert_eq!(ChainFailure::ComponentMissing.response().status, ActivationStatus::ApplicationError);

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::activation::Activation;
-use crate::limits::ActionLimits;
 use crate::ids::{ActivationId, TransactionId};
+use crate::limits::ActionLimits;
 use crate::names::FullyQualifiedName;
 use crate::semver::SemVer;
 use crate::subject::Identity;

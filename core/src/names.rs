@@ -194,10 +194,7 @@ mod tests {
         );
         assert_eq!(FullyQualifiedName::parse_relative("p/a", "me").unwrap(), FullyQualifiedName::new("me/p", "a"));
         assert_eq!(FullyQualifiedName::parse_relative("/o/a", "me").unwrap(), FullyQualifiedName::new("o", "a"));
-        assert_eq!(
-            FullyQualifiedName::new("_/p", "a").resolve_default("me"),
-            FullyQualifiedName::new("me/p", "a")
-        );
+        assert_eq!(FullyQualifiedName::new("_/p", "a").resolve_default("me"), FullyQualifiedName::new("me/p", "a"));
         assert_eq!(FullyQualifiedName::new("_", "a").resolve_default("me"), FullyQualifiedName::new("me", "a"));
         assert_eq!(FullyQualifiedName::new("o", "a").resolve_default("me"), FullyQualifiedName::new("o", "a"));
     }

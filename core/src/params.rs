@@ -56,6 +56,17 @@ impl Params {
         self.get(key) == Some(&Value::Bool(true))
     }
 
+    /// True when `key` is present with a value that is not falsy (JavaScript's sense: not
+    /// `false`, `null`, `0` or `""`), as OpenWhisk reads the `conductor` annotation.
+    pub fn is_truthy(&self, key: &str) -> bool {
+        match self.get(key) {
+            None | Some(Value::Null | Value::Bool(false)) => false,
+            Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+            Some(Value::String(s)) => !s.is_empty(),
+            Some(_) => true,
+        }
+    }
+
     /// Sets `key` to `value`, replacing an earlier entry in place.
     pub fn set(&mut self, key: &str, value: Value) {
         match self.0.iter_mut().find(|p| p.key == key) {

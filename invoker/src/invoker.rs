@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use gust_core::activation::{Activation, ActivationResponse, ActivationStatus};
 use gust_core::bus::{BusConsumer, BusError, Delivery, MessageBus};
-use gust_core::messages::{AckMessage, ActivationMessage, BusMessage, InvokerId};
+use gust_core::chain::{ChainHead, Next, Tally, with_input};
+use gust_core::messages::{AckMessage, ActivationMessage, BusMessage, FusedSequence, InvokerId};
 use gust_core::registry::{InvokerInfo, InvokerRegistry, RegistryError};
 use gust_core::store::{ActivationStore, Durable, EntityStore};
 use gust_core::time::now_ms;
@@ -83,6 +84,9 @@ pub enum InvokerError {
     Registry(#[from] RegistryError),
 }
 
+/// The records of a fused sequence's components, with their pending writes.
+type Steps = Vec<(Arc<Activation>, Durable)>;
+
 /// The message OpenWhisk gives when the action disappeared between accept and run.
 const ACTION_REMOVED: &str = "Action could not be found or may have been deleted.";
 
@@ -154,7 +158,13 @@ impl Invoker {
         };
         let span = tracing::info_span!("activation", activation_id = %msg.activation_id, action = %msg.action);
         async {
-            let (record, leftovers) = self.execute(&msg).await;
+            let (record, leftovers, steps) = match &msg.fused {
+                Some(fused) => self.execute_fused(&msg, fused).await,
+                None => {
+                    let (record, leftovers) = self.execute(&msg).await;
+                    (record, leftovers, Vec::new())
+                }
+            };
             let record = Arc::new(record);
             // Queued, the record is readable at once; the caller is answered before the write
             // is durable, and the message is committed only after it is.
@@ -168,10 +178,12 @@ impl Invoker {
                 // ready to run on this worker.
                 tokio::task::yield_now().await;
                 drop(leftovers);
+                self.persist_steps(steps).await;
                 self.persist(&record, durable).await;
             } else {
                 // The answer waits for the write anyway: tear down while it is under way.
                 drop(leftovers);
+                self.persist_steps(steps).await;
                 self.persist(&record, durable).await;
                 self.acknowledge(&msg, record.clone()).await;
             }
@@ -204,6 +216,59 @@ impl Invoker {
         let mut outcome = prepared.runnable.run(RunRequest { msg, action, env, params }).await;
         let leftovers = std::mem::take(&mut outcome.leftovers);
         (record::build(msg, Some(action), outcome, Timing { start, end: now_ms(), prepare_ms }), leftovers)
+    }
+
+    /// Runs a fused sequence: each component on the previous one's result, up to the first
+    /// error, as a controller would drive it, with the same records. Returns the sequence's
+    /// record and the components' records with their pending writes.
+    async fn execute_fused(&self, msg: &ActivationMessage, fused: &FusedSequence) -> (Activation, Leftovers, Steps) {
+        let head = ChainHead {
+            id: msg.activation_id,
+            action: msg.action.clone(),
+            version: msg.version,
+            limits: fused.limits,
+            namespace: msg.user.namespace.clone(),
+            subject: msg.user.subject.clone(),
+            binding: msg.binding.clone(),
+            cause: None,
+            conductor: false,
+            arrived: msg.transid.start,
+            start: now_ms(),
+        };
+        let mut tally = Tally::new(msg.content.clone());
+        let mut steps = Vec::with_capacity(fused.components.len());
+        for (i, c) in fused.components.iter().enumerate() {
+            let step = ActivationMessage {
+                transid: msg.transid.clone(),
+                action: c.action.clone(),
+                version: c.version,
+                revision: c.revision.clone(),
+                user: msg.user.clone(),
+                activation_id: msg.activation_id.derived(i as u32),
+                root_controller: msg.root_controller.clone(),
+                blocking: true,
+                content: Some(with_input(c.parameters.clone(), tally.next_input())),
+                init_args: c.init_args.clone(),
+                cause: Some(msg.activation_id),
+                binding: c.binding.clone(),
+                fused: None,
+            };
+            let (record, leftovers) = self.execute(&step).await;
+            drop(leftovers);
+            let record = Arc::new(record);
+            steps.push((record.clone(), self.services.activations.store(record.clone())));
+            if tally.add_component(&record) == Next::Stop {
+                break;
+            }
+        }
+        (head.record(tally, now_ms()), Leftovers::default(), steps)
+    }
+
+    /// Waits until the records of a fused sequence's components are durable.
+    async fn persist_steps(&self, steps: Steps) {
+        for (record, durable) in steps {
+            self.persist(&record, durable).await;
+        }
     }
 
     /// Loads the revision from the entity store and hands it to the executor for its kind.

@@ -30,6 +30,9 @@ pub(crate) fn build(msg: &ActivationMessage, action: Option<&Action>, outcome: R
     if let Some(b) = &msg.binding {
         annotations.set("binding", json!(b));
     }
+    if msg.cause.is_some() {
+        annotations.set("causedBy", json!(gust_core::exec::SEQUENCE_KIND));
+    }
     annotations.set("timeout", json!(outcome.timed_out));
     let init = match (t.prepare_ms, outcome.init_time_ms) {
         (None, None) => None,

@@ -1,10 +1,11 @@
 //! The invocation core: the one place that turns "this caller invokes this name with these
-//! arguments" into an activation. Every entry point (the REST invoke route today; sequence
-//! steps, trigger fires, conductor steps and web actions as they come) parses its input into
-//! an [`Invocation`] and calls [`AppState::invoke`](crate::AppState::invoke); none of them
-//! repeats what happens here:
+//! arguments" into an activation. Every entry point (the REST invoke route, the steps of
+//! sequences and compositions, and trigger fires and web actions as they come) parses its
+//! input into an [`Invocation`] and calls [`AppState::invoke`](crate::AppState::invoke); none
+//! of them repeats what happens here:
 //!
-//! 1. throttles of the caller's namespace (429), counted before anything is looked up;
+//! 1. throttles of the caller's namespace (429), counted before anything is looked up (a chain
+//!    counts once against the invocation rate: its steps skip that throttle);
 //! 2. resolution of the name through its package and binding, with entitlement on the
 //!    resource (403, 404, 409);
 //! 3. argument assembly: package < binding < action parameters < the invocation's, refusing
@@ -12,6 +13,9 @@
 //! 4. the balancer's choice of an invoker (503 when none is healthy), and publishing;
 //! 5. for a blocking invocation, the wait for the record (with a store poll should the
 //!    completion be lost), up to the invocation's wait.
+//!
+//! A sequence or a conductor action is handed to [`crate::chain`] after step 3: it publishes
+//! the chain for a controller to drive, or runs a step that is itself a chain in place.
 //!
 //! Nothing here knows about HTTP.
 
@@ -29,7 +33,7 @@ use gust_core::store::StoreError;
 use gust_core::subject::Identity;
 use gust_core::time::now_ms;
 use gust_core::topic::Topic;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tracing::Instrument;
 
 use crate::balancer::{self, Capacity};
@@ -45,16 +49,31 @@ pub struct Invocation {
     /// The name invoked: `ns/name`, `ns/pkg/name` or through a binding `ns/binding/name`
     /// (with `_` already replaced by the caller's namespace).
     pub action: FullyQualifiedName,
-    /// The invocation's own arguments (over the action's parameters).
-    pub args: Option<Map<String, Value>>,
+    /// The invocation's own arguments: an object (over the action's parameters), or an array
+    /// (a sequence step's input, passed as it is).
+    pub args: Option<Value>,
     /// Whether to wait for the record.
     pub blocking: bool,
-    /// How long a blocking invocation waits before it is answered as accepted.
+    /// How long a blocking invocation waits before it is answered as accepted (a step waits
+    /// for its action's time limit and a minute, whatever this says).
     pub wait: Duration,
-    /// The activation that caused this one (a sequence or composition step).
-    pub cause: Option<ActivationId>,
+    /// Set when a chain invokes this as one of its steps.
+    pub step: Option<Step>,
     /// The request's transaction id.
     pub transid: TransactionId,
+}
+
+/// What makes an invocation a step of a chain.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The chain's activation id: the step's `cause`.
+    pub cause: ActivationId,
+    /// The step's own activation id, derived from the chain's and the step's index.
+    pub id: ActivationId,
+    /// Run a conductor action as a plain action (a composition's own conductor activations).
+    pub plain: bool,
+    /// What the chain this step belongs to has counted so far.
+    pub counts: Arc<crate::chain::Counts>,
 }
 
 /// What an invocation came to.
@@ -119,13 +138,15 @@ impl AppState {
     pub async fn invoke(&self, inv: Invocation) -> Result<Outcome, InvokeError> {
         let st = &self.0;
         let caller = &inv.caller;
-        st.throttler.check_rate(caller, Rate::Invocations, now_ms())?;
+        if inv.step.is_none() {
+            st.throttler.check_rate(caller, Rate::Invocations, now_ms())?;
+        }
         st.throttler.check_concurrent(caller, st.balancer.active_for(&caller.namespace))?;
 
         let resolved = st.resolved.invocable(st.services.entities.as_ref(), caller, &inv.action).await?;
         let action = &resolved.action;
         if action.meta.annotations.is_true("final")
-            && let Some(a) = &inv.args
+            && let Some(Value::Object(a)) = &inv.args
             && a.keys().any(|k| resolved.parameters.get(k).is_some_and(|v| !v.is_null()))
         {
             return Err(InvokeError::ReservedParameters);
@@ -133,11 +154,11 @@ impl AppState {
         if st.config.manifest.get(action.exec.kind()).is_some_and(|k| k.deprecated) {
             return Err(InvokeError::Deprecated(ExecError::Deprecated(action.exec.kind().to_owned())));
         }
-        let init_args = resolved.parameters.init_keys();
-        let mut args = resolved.parameters.to_object();
-        if let Some(a) = inv.args {
-            args.extend(a);
+        if let Some(kind) = crate::chain::ChainKind::of(action, inv.step.as_ref()) {
+            return self.start_chain(inv, resolved, kind).await;
         }
+        let init_args = resolved.parameters.init_keys();
+        let args = gust_core::chain::with_input(resolved.parameters.to_object(), inv.args.clone());
 
         let capacity =
             if action.exec.is_wasm() { Capacity::WasmSlot } else { Capacity::Memory(u64::from(action.limits.memory)) };
@@ -149,7 +170,8 @@ impl AppState {
             .ok_or_else(|| InvokeError::Unavailable("No invokers available".into()))?;
         let hold = balancer::completion_timeout(Duration::from_millis(action.limits.timeout));
 
-        let activation_id = ActivationId::generate();
+        let activation_id = inv.step.as_ref().map_or_else(ActivationId::generate, |s| s.id);
+        let wait = step_wait(&inv, action.limits.timeout);
         let msg = ActivationMessage {
             transid: inv.transid,
             action: fqn,
@@ -159,16 +181,17 @@ impl AppState {
             activation_id,
             root_controller: st.config.id.clone(),
             blocking: inv.blocking,
-            content: Some(Value::Object(args)),
+            content: Some(args),
             init_args,
-            cause: inv.cause,
+            cause: inv.step.as_ref().map(|s| s.cause),
             binding: resolved.binding.clone(),
+            fused: None,
         };
         let invoker = placement.invoker;
         let span =
             tracing::info_span!("invoke", %activation_id, action = %msg.action, %invoker, blocking = inv.blocking);
         st.balancer.track(activation_id, &caller.namespace, invoker, capacity, hold);
-        let outcome = self.dispatch(msg, &invoker.topic(), inv.wait).instrument(span).await;
+        let outcome = self.dispatch(msg, &invoker.topic(), wait).instrument(span).await;
         if outcome.is_err() {
             // Never published: nothing will complete it.
             st.balancer.release(activation_id);
@@ -177,7 +200,12 @@ impl AppState {
     }
 
     /// Publishes the activation and, for a blocking one, waits for its record.
-    async fn dispatch(&self, msg: ActivationMessage, topic: &Topic, wait: Duration) -> Result<Outcome, InvokeError> {
+    pub(crate) async fn dispatch(
+        &self,
+        msg: ActivationMessage,
+        topic: &Topic,
+        wait: Duration,
+    ) -> Result<Outcome, InvokeError> {
         let st = &self.0;
         let activation_id = msg.activation_id;
         let namespace = msg.user.namespace.clone();
@@ -209,5 +237,14 @@ impl AppState {
     /// (refused fires count too).
     pub fn count_fire(&self, caller: &Identity) -> Result<(), Throttled> {
         self.0.throttler.check_rate(caller, Rate::Fires, now_ms())
+    }
+}
+
+/// How long an invocation waits: a chain's step waits for its action's time limit and a
+/// minute (OpenWhisk's wait for a component), anything else as it asked.
+pub(crate) fn step_wait(inv: &Invocation, timeout_ms: u64) -> Duration {
+    match inv.step {
+        Some(_) => Duration::from_millis(timeout_ms) + Duration::from_secs(60),
+        None => inv.wait,
     }
 }

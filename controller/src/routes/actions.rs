@@ -7,6 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use gust_core::action::{Action, ActionPut};
 use gust_core::entity::{Collection, Entity};
+use gust_core::exec::Exec;
 use gust_core::names::FullyQualifiedName;
 use gust_core::package::PackageError;
 use gust_core::store::EntityQuery;
@@ -24,7 +25,7 @@ use crate::auth::Caller;
 use crate::entitle::{self, Privilege};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::{extract, resolve};
+use crate::{chain, extract, resolve};
 
 /// A namespace segment may carry a package (`guest%2Fpkg`, as clients build URLs from an
 /// action's `namespace` field): the namespace, and the package if it does.
@@ -257,7 +258,13 @@ async fn put_action(
         Some((old, _)) => put.update(old, &cfg.manifest, &cfg.bounds, now_ms()),
     }
     .map_err(|e| ApiError::Malformed(e.to_string()))?;
-    if put.exec.is_some() {
+    let mut action = action;
+    if let Some(components) = action.exec.components() {
+        // `_` is the caller's namespace, resolved once, when written (as OpenWhisk does).
+        let components: Vec<_> = components.iter().map(|n| n.resolve_default(&c.namespace)).collect();
+        chain::validate::sequence(st.0.services.entities.as_ref(), c, &fqn, &components).await?;
+        action.exec = Exec::Sequence { components };
+    } else if put.exec.is_some() {
         st.0.services.preparer.prepare(&action.exec).await.map_err(|e| ApiError::BadRequest(e.0))?;
     }
     let entity = Entity::Action(action);

@@ -121,9 +121,9 @@ async fn invoke_action(
         },
     };
     let body = extract::body(&headers, body, cfg.payload_max).await?;
-    let args = extract::optional_object(&headers, &body)?;
+    let args = extract::optional_object(&headers, &body)?.map(Value::Object);
     let invocation =
-        Invocation { caller, action, args, blocking, wait: Duration::from_millis(wait), cause: None, transid: tid };
+        Invocation { caller, action, args, blocking, wait: Duration::from_millis(wait), step: None, transid: tid };
     Ok(match st.invoke(invocation).await? {
         Outcome::Accepted(id) => accepted(id),
         Outcome::Finished(record) => finished(&record, result_only),

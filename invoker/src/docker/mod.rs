@@ -139,6 +139,7 @@ impl Executor for DockerRuntime {
         match exec {
             Exec::Blackbox { .. } => true,
             Exec::Code { kind, .. } => self.0.images.contains_key(kind.as_str()),
+            Exec::Sequence { .. } => false,
         }
     }
 
@@ -150,6 +151,9 @@ impl Executor for DockerRuntime {
                 Exec::Code { kind, .. } => ex.images.get(kind.as_str()).cloned().ok_or_else(|| {
                     PrepareError::internal(format!("No runtime image is configured for kind '{kind}'."))
                 })?,
+                Exec::Sequence { .. } => {
+                    return Err(PrepareError::internal("A sequence has no container of its own.".to_owned()));
+                }
             };
         let present = ex.docker.has_image(&image).await.map_err(|e| PrepareError::internal(e.to_string()))?;
         if !present {
@@ -157,8 +161,9 @@ impl Executor for DockerRuntime {
                 Exec::Blackbox { .. } => PrepareError::developer(format!(
                     "The image '{image}' is not present on this machine, and Gust does not pull images: build or load it with docker first."
                 )),
-                Exec::Code { kind, .. } => PrepareError::internal(format!(
-                    "The runtime image '{image}' for kind '{kind}' is not built on this machine: run runtimes/build-images."
+                exec => PrepareError::internal(format!(
+                    "The runtime image '{image}' for kind '{}' is not built on this machine: run runtimes/build-images.",
+                    exec.kind()
                 )),
             });
         }
@@ -182,6 +187,7 @@ impl Executor for DockerUnavailable {
         match exec {
             Exec::Blackbox { .. } => true,
             Exec::Code { kind, .. } => self.kinds.iter().any(|k| k == kind.as_str()),
+            Exec::Sequence { .. } => false,
         }
     }
 

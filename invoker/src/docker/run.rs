@@ -45,6 +45,7 @@ impl DockerAction {
         let (code, main, binary, blackbox) = match &action.exec {
             Exec::Code { code, main, binary, .. } => (code.clone(), main.clone(), *binary, false),
             Exec::Blackbox { code, main, binary, .. } => (code.clone(), main.clone(), *binary, true),
+            Exec::Sequence { .. } => (None, None, false, false),
         };
         Self {
             name: action.meta.name.clone(),
