@@ -83,6 +83,9 @@ pub struct ControllerSection {
     pub wasm_slots_per_invoker: u64,
     /// How long activation records are kept (`off`: forever). Every controller sweeps.
     pub activation_retention: Retention,
+    /// Run a sequence of Wasm actions on one invoker, with no bus hop between its components
+    /// (`false`: every sequence is driven step by step by a controller).
+    pub fused_sequences: bool,
     /// The deployment's namespace throttles (each controller enforces its share); per-namespace
     /// overrides are set with `gust admin limits`.
     #[serde(flatten)]
@@ -207,6 +210,7 @@ impl Default for ControllerSection {
             data_dir: PathBuf::from("/var/tmp/gust/controller"),
             wasm_slots_per_invoker: 256,
             activation_retention: Retention::default(),
+            fused_sequences: true,
             limits: LimitsSection::default(),
             connections: ConnectionSection::default(),
         }

@@ -129,6 +129,7 @@ pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
     cc.controllers = c.controllers;
     cc.wasm_slots_per_invoker = c.wasm_slots_per_invoker;
     cc.throttles = c.limits.throttles();
+    cc.fuse_sequences = c.fused_sequences;
     let services = gust_controller::ControllerServices {
         entities: parts.store.clone(),
         activations: parts.store.clone(),

@@ -65,6 +65,10 @@ pub struct StandaloneArgs {
     /// forever. Older records are removed in the background.
     #[arg(long, env = "GUST_ACTIVATION_RETENTION", default_value = "7d", value_name = "DURATION")]
     pub activation_retention: crate::config::Retention,
+    /// Run a sequence of Wasm actions in one go on the invoker, with no bus hop between its
+    /// components; `false` drives every sequence step by step.
+    #[arg(long, env = "GUST_FUSED_SEQUENCES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub fused_sequences: bool,
     /// The namespace throttles (per-namespace overrides: `gust admin limits set`).
     #[command(flatten)]
     pub limits: crate::config::LimitsSection,
@@ -201,6 +205,7 @@ pub async fn run(args: StandaloneArgs) -> anyhow::Result<()> {
 
     let (mut ccfg, cservices) = parts.controller();
     ccfg.throttles = args.limits.throttles();
+    ccfg.fuse_sequences = args.fused_sequences;
     let state = gust_controller::start(ccfg, cservices);
     let sweeper = parts.sweeper(args.activation_retention);
     tracing::info!(address = %addr, data = %data_dir.display(), namespace = %args.namespace, "Gust standalone is ready.");
@@ -299,6 +304,7 @@ mod tests {
             prewarm: true,
             stem_cells: None,
             activation_retention: crate::config::Retention::default(),
+            fused_sequences: true,
             limits: crate::config::LimitsSection::default(),
             connections: crate::config::ConnectionSection::default(),
         }

@@ -127,10 +127,11 @@ impl FullyQualifiedName {
     }
 
     /// Parses an action name as a conductor action names the next one: fully qualified
-    /// (`/ns/[pkg/]name`), or relative to `default_ns` (`name`, `pkg/name`).
+    /// (`/ns/[pkg/]name`, `_` being `default_ns`), or relative to `default_ns` (`name`,
+    /// `pkg/name`).
     pub fn parse_relative(s: &str, default_ns: &str) -> Result<Self, NotQualified> {
         if s.starts_with('/') {
-            return Self::parse_qualified(s);
+            return Self::parse_qualified(s).map(|n| n.resolve_default(default_ns));
         }
         Self::parse_qualified(&format!("/{default_ns}/{s}")).map_err(|_| NotQualified(s.to_owned()))
     }
@@ -194,6 +195,7 @@ mod tests {
         );
         assert_eq!(FullyQualifiedName::parse_relative("p/a", "me").unwrap(), FullyQualifiedName::new("me/p", "a"));
         assert_eq!(FullyQualifiedName::parse_relative("/o/a", "me").unwrap(), FullyQualifiedName::new("o", "a"));
+        assert_eq!(FullyQualifiedName::parse_relative("/_/a", "me").unwrap(), FullyQualifiedName::new("me", "a"));
         assert_eq!(FullyQualifiedName::new("_/p", "a").resolve_default("me"), FullyQualifiedName::new("me/p", "a"));
         assert_eq!(FullyQualifiedName::new("_", "a").resolve_default("me"), FullyQualifiedName::new("me", "a"));
         assert_eq!(FullyQualifiedName::new("o", "a").resolve_default("me"), FullyQualifiedName::new("o", "a"));

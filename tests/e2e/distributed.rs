@@ -129,3 +129,55 @@ async fn a_controller_killed_during_a_burst_loses_no_accepted_activation() {
     let r = c.api(1).invoke("sleep", "blocking=true&result=true", &json!({"ms": 1})).await;
     assert_eq!(r.body, json!({"slept": 1}));
 }
+
+/// A non-blocking sequence of five components, driven step by step by a controller that is
+/// killed (SIGKILL) halfway: another controller takes the chain over, and afterwards the
+/// sequence's record and one record per component exist, each component caused by the
+/// sequence. (OpenWhisk loses such a sequence.)
+#[tokio::test]
+async fn a_sequence_survives_the_death_of_the_controller_driving_it() {
+    let mut c = Cluster::start_configured(2, 1, "fused_sequences = false", "").await;
+    let api = c.api(0);
+    api.create_wasm("nap", "sleep", json!({"parameters": [{"key": "ms", "value": 1500}]})).await;
+    let five: Vec<String> = (0..5).map(|_| "/_/nap".to_owned()).collect();
+    let r = api.put_action("naps", &json!({"exec": {"kind": "sequence", "components": five}}), false).await;
+    assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
+    let one = api.put_action("nap1", &json!({"exec": {"kind": "sequence", "components": ["/_/nap"]}}), false).await;
+    assert_eq!(one.status.as_u16(), 200, "{:?}", one.body);
+
+    // Which controller drives chains (it holds the `chains` partition): ask it to drive one.
+    let warm = api.invoke("nap1", "blocking=true", &json!({})).await;
+    assert_eq!(warm.status.as_u16(), 200, "{:?}", warm.body);
+    let warm_id = warm.body["activationId"].as_str().unwrap().to_owned();
+    let driver = (0..2)
+        .find(|&i| c.controller_log(i).lines().any(|l| l.contains(&warm_id) && l.contains("Driving the chain")))
+        .unwrap_or_else(|| panic!("no controller says it drove {warm_id}\n{}", c.logs()));
+    let survivor = 1 - driver;
+
+    // Accepted by the driving controller, which dies after the second component started.
+    let accepted = c.api(driver).invoke("naps", "blocking=false", &json!({})).await;
+    assert_eq!(accepted.status.as_u16(), 202, "{:?}", accepted.body);
+    let id = accepted.body["activationId"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = c.api(survivor).get("/api/v1/namespaces/_/activations?name=nap&docs=true&limit=50").await;
+        let caused = list.body.as_array().into_iter().flatten().filter(|r| r["cause"] == json!(id)).count();
+        if caused >= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no component of {id} ran\n{}", c.logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.kill_controller(driver);
+
+    let rest = c.api(survivor);
+    let seq = rest.await_record(&id, Duration::from_secs(120)).await;
+    assert_eq!(seq["response"]["status"], "success", "{seq}");
+    let steps = seq["logs"].as_array().unwrap().clone();
+    assert_eq!(steps.len(), 5, "{seq}");
+    for step in steps {
+        let r = rest.await_record(step.as_str().unwrap(), Duration::from_secs(10)).await;
+        assert_eq!(r["cause"], json!(id), "{r}");
+        assert_eq!(r["response"]["result"], json!({"slept": 1500}), "{r}");
+    }
+}

@@ -14,6 +14,7 @@ mod docker_api;
 mod docker_hostile;
 mod docker_runtimes;
 mod errors;
+mod fused;
 mod hostile;
 mod invoke;
 mod load;

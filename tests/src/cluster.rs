@@ -110,13 +110,23 @@ impl Cluster {
     /// controller answers and every invoker is healthy in Consul. `invoker_extra` goes into
     /// the `[invoker]` section of the configuration.
     pub async fn start(controllers: usize, invokers: usize, invoker_extra: &str) -> Cluster {
+        Self::start_configured(controllers, invokers, "", invoker_extra).await
+    }
+
+    /// As [`Cluster::start`], with `controller_extra` in the `[controller]` section too.
+    pub async fn start_configured(
+        controllers: usize,
+        invokers: usize,
+        controller_extra: &str,
+        invoker_extra: &str,
+    ) -> Cluster {
         ensure_services().await;
         let name = format!("t{}", crate::random_lower(10));
         let prefix = format!("{name}_");
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let config = format!(
             "[controller]\ncontrollers = {controllers}\ndata_dir = \"{data}/controller\"\n\
-             invocations_per_minute = {}\nconcurrent_invocations = {}\n\n\
+             invocations_per_minute = {}\nconcurrent_invocations = {}\n{controller_extra}\n\n\
              [invoker]\ndata_dir = \"{data}/invoker\"\nwasm_instances = 64\n{invoker_extra}\n\n\
              [couchdb]\nurl = \"{COUCHDB}\"\nprefix = \"{prefix}\"\n\n\
              [kafka]\nbrokers = \"{KAFKA}\"\n\n\
@@ -240,6 +250,11 @@ impl Cluster {
     /// Kills controller `i` with SIGKILL.
     pub fn kill_controller(&mut self, i: usize) {
         self.controllers[i].0.signal("-KILL");
+    }
+
+    /// Controller `i`'s whole log.
+    pub fn controller_log(&self, i: usize) -> String {
+        std::fs::read_to_string(&self.controllers[i].0.log).unwrap_or_default()
     }
 
     /// The tail of every process's log (for failure messages).

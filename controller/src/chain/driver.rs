@@ -74,6 +74,7 @@ impl AppState {
             let record = match activations.get(&msg.user.namespace, msg.activation_id).await {
                 Ok(Some(done)) => Arc::new(done),
                 _ => {
+                    tracing::info!("Driving the chain.");
                     let record = self.chain_record(&msg).await;
                     self.store_chain_record(record).await
                 }

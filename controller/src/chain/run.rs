@@ -158,7 +158,7 @@ impl AppState {
                 input = Some(error(ChainFailure::CompositionTooLong));
                 continue;
             }
-            let shown = name.qualified();
+            let shown = name.doc_id();
             match self.step(run, index, name, next.params.map(Value::Object), false).await {
                 StepEnd::Done(r) => {
                     index += 1;

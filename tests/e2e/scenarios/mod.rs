@@ -5,6 +5,7 @@
 
 mod bindings;
 mod catalog;
+mod chains;
 mod keys;
 mod packages;
 mod sharing;
@@ -74,4 +75,6 @@ on_standalone! {
     the_catalog_is_invocable_from_any_namespace => catalog::utils,
     each_throttle_answers_429 => throttles::throttles,
     a_revoked_key_stops_working_within_the_stated_time => keys::revoked,
+    sequences_chain_their_components_and_refuse_what_openwhisk_refuses => chains::sequences,
+    conductor_actions_run_the_components_they_name => chains::compositions,
 }
