@@ -7,14 +7,23 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { client, wasm, namespaceOf } from '../lib/gust.mjs'
+import { APIHOST, client, wasm, namespaceOf } from '../lib/gust.mjs'
 import { ACTIVATION_ID, annotation, cleanup, eventually, notYet, rejects, unique } from '../lib/util.mjs'
 
 const ow = client()
 const ns = await namespaceOf()
 
-/** OpenWhisk's default maximum number of atomic actions in a sequence. */
-const SEQUENCE_LENGTH = 50
+/** The most atomic actions a sequence may hold, as the deployment says (GET /; 50 by default). */
+const SEQUENCE_LENGTH = await sequenceLength()
+
+async function sequenceLength () {
+  const info = await (await fetch(`${APIHOST}/`)).json()
+  const length = info?.limits?.sequence_length
+  if (!Number.isInteger(length) || length < 2) {
+    throw new Error(`GET / should give limits.sequence_length, got ${JSON.stringify(info)}`)
+  }
+  return length
+}
 
 /** Creates a Wasm action from fixture `fixture` (extra: library create options). */
 async function wasmAction (t, fixture, extra = {}) {
@@ -207,10 +216,14 @@ test('create refuses an empty sequence, a missing component, itself as a compone
 
 test('the length limit counts the atomic actions of nested sequences', async t => {
   const echo = await wasmAction(t, 'echo')
-  const { name: half } = await sequence(t, Array(SEQUENCE_LENGTH / 2).fill(echo))
+  const { name: half } = await sequence(t, Array(Math.floor(SEQUENCE_LENGTH / 2)).fill(echo))
+  // two halves (and one more echo when the limit is odd) make exactly the limit
+  const full = [half, half, ...(SEQUENCE_LENGTH % 2 ? [echo] : [])].map(c => `/_/${c}`)
   const name = cleanup(t, ow).action(unique('toolong'))
-  await rejects(ow.actions.create({ name, sequence: [`/_/${half}`, `/_/${half}`, `/_/${echo}`] }), 400, 'Too many actions in the sequence.')
-  await ow.actions.create({ name, sequence: [`/_/${half}`, `/_/${half}`] })
+  await rejects(ow.actions.create({ name, sequence: [...full, `/_/${echo}`] }), 400, 'Too many actions in the sequence.')
+  await rejects(ow.actions.get({ name }), 404)
+  const doc = await ow.actions.create({ name, sequence: full })
+  assert.equal(doc.exec.components.length, full.length)
 })
 
 test('update refuses a cycle: a sequence listing itself, a component made a sequence of its container', async t => {
