@@ -32,9 +32,9 @@ async function wasmAction (t, fixture, extra = {}) {
   return name
 }
 
-/** Creates sequence `name` of `components` (short names, sent as `/_/name`). */
-async function sequence (t, components, name = unique('seq')) {
-  cleanup(t, ow).action(name)
+/** Creates a sequence of `components` (short names, sent as `/_/name`) with the `sequence` option. */
+async function sequence (t, components) {
+  const name = cleanup(t, ow).action(unique('seq'))
   const doc = await ow.actions.create({ name, sequence: components.map(c => `/_/${c}`) })
   return { name, doc }
 }
