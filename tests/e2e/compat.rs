@@ -1,7 +1,7 @@
 //! Compatibility with unmodified OpenWhisk clients: runs the Node.js suite of `tests/compat`
-//! (the npm `openwhisk` library and the `aio` CLI, see tests/compat/README.md) with `node
-//! --test` against a real Gust, standalone and distributed, and fails with node's output when
-//! any of its tests fails.
+//! (the npm `openwhisk` library, `openwhisk-composer` and the `aio` CLI, see
+//! tests/compat/README.md) with `node --test` against a real Gust, standalone and distributed,
+//! and fails with node's output when any of its tests fails.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,7 +23,9 @@ fn compat_dir() -> PathBuf {
 fn test_files() -> Vec<PathBuf> {
     let dir = compat_dir();
     assert!(
-        dir.join("node_modules/openwhisk").is_dir() && dir.join("node_modules/.bin/aio").exists(),
+        dir.join("node_modules/openwhisk").is_dir()
+            && dir.join("node_modules/openwhisk-composer").is_dir()
+            && dir.join("node_modules/.bin/aio").exists(),
         "{}/node_modules is missing or incomplete: run `npm ci --prefix tests/compat` (scripts/test does)",
         dir.display()
     );
