@@ -173,6 +173,7 @@ impl From<InvokeError> for ApiError {
             InvokeError::NotAnAction => ApiError::Conflict(conflict::OTHER_COLLECTION),
             e @ (InvokeError::ReservedParameters | InvokeError::Deprecated(_)) => ApiError::BadRequest(e.to_string()),
             InvokeError::Unavailable(m) => ApiError::Unavailable(m),
+            e @ InvokeError::ShuttingDown => ApiError::Unavailable(e.to_string()),
             InvokeError::Store(s) => s.into(),
         }
     }

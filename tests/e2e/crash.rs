@@ -8,7 +8,7 @@ use std::time::Duration;
 use gust_tests::Gust;
 use gust_tests::burst::burst;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn sigkill_during_a_burst_loses_no_accepted_activation_three_times() {
@@ -46,4 +46,45 @@ async fn sigkill_during_a_burst_loses_no_accepted_activation_three_times() {
             "{stored} records for {accepted} accepted and {unanswered} unanswered invokes"
         );
     }
+}
+
+/// `gust standalone` killed with SIGKILL while it drives a non-blocking sequence: after the
+/// restart the journal hands the chain to the driver again, which takes the records of the
+/// components that finished and runs the rest, so the sequence and all five components have
+/// their records, each component once.
+#[tokio::test]
+async fn sigkill_while_driving_a_sequence_loses_none_of_its_records() {
+    let mut g = Gust::start_with(&["--fused-sequences", "false"]).await;
+    let api = g.api.clone();
+    api.create_wasm("nap", "sleep", json!({"parameters": [{"key": "ms", "value": 700}]})).await;
+    let five: Vec<&str> = vec!["/_/nap"; 5];
+    let r = api.put_action("naps", &json!({"exec": {"kind": "sequence", "components": five}}), false).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let accepted = api.invoke("naps", "blocking=false", &json!({})).await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{:?}", accepted.body);
+    let id = accepted.body["activationId"].as_str().unwrap().to_owned();
+    // Killed once the second component has started (the first one's record is stored).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let list = api.get("/api/v1/namespaces/_/activations?name=nap&docs=true").await;
+        if list.body.as_array().into_iter().flatten().any(|r| r["cause"] == json!(id)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no component of {id} ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    g.kill();
+    g.restart().await;
+
+    let seq = g.api.await_record(&id, Duration::from_secs(60)).await;
+    assert_eq!(seq["response"]["status"], "success", "{seq}");
+    let steps: Vec<String> = seq["logs"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect();
+    assert_eq!(steps.len(), 5, "{seq}");
+    for step in &steps {
+        let r = g.api.await_record(step, Duration::from_secs(10)).await;
+        assert_eq!(r["cause"], json!(id), "{r}");
+    }
+    let list = g.api.get("/api/v1/namespaces/_/activations?name=nap&docs=true&limit=100").await;
+    let caused: Vec<&Value> = list.body.as_array().unwrap().iter().filter(|r| r["cause"] == json!(id)).collect();
+    assert_eq!(caused.len(), 5, "one record per component: {caused:#?}");
 }

@@ -14,6 +14,7 @@ use gust_core::topic::Topic;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
+use super::run::Abandoned;
 use super::{ChainKind, Counts};
 use crate::entitle::Privilege;
 use crate::invocation::Invocation;
@@ -75,7 +76,11 @@ impl AppState {
                 Ok(Some(done)) => Arc::new(done),
                 _ => {
                     tracing::info!("Driving the chain.");
-                    let record = self.chain_record(&msg).await;
+                    let Ok(record) = self.chain_record(&msg).await else {
+                        // Left uncommitted: it is delivered again once a controller runs.
+                        tracing::info!("Stopping: the chain is left to be driven again.");
+                        return;
+                    };
                     self.store_chain_record(record).await
                 }
             };
@@ -89,7 +94,7 @@ impl AppState {
     }
 
     /// Runs the chain `msg` carries and returns its record.
-    async fn chain_record(&self, msg: &ActivationMessage) -> Activation {
+    async fn chain_record(&self, msg: &ActivationMessage) -> Result<Activation, Abandoned> {
         // The name as invoked: through its binding when it was named through one.
         let name = match &msg.binding {
             Some(b) => FullyQualifiedName::new(b.clone(), msg.action.name.clone()),
@@ -119,7 +124,7 @@ impl AppState {
         };
         let kind = resolved.as_ref().and_then(|r| ChainKind::of(&r.action, None));
         let (Some(resolved), Some(kind)) = (resolved, kind) else {
-            return gone(msg);
+            return Ok(gone(msg));
         };
         let head = self.chain_head(&inv, &resolved, kind, msg.activation_id, None);
         self.run_chain(head, kind, &inv, Counts::new(kind)).await

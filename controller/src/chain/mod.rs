@@ -123,7 +123,7 @@ impl AppState {
         if let Some(step) = &inv.step {
             let head = self.chain_head(&inv, &resolved, kind, step.id, Some(step.cause));
             let counts = Counts::for_step(kind, Some(step));
-            let record = Box::pin(self.run_chain(head, kind, &inv, counts)).await;
+            let record = self.run_chain(head, kind, &inv, counts).await.map_err(|_| InvokeError::ShuttingDown)?;
             return Ok(Outcome::Finished(self.store_chain_record(record).await));
         }
         let id = ActivationId::generate();

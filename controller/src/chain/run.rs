@@ -30,6 +30,11 @@ pub(crate) struct ChainRun<'a> {
     replay: bool,
 }
 
+/// A chain that stopped without a record because this process is stopping: its message stays
+/// uncommitted, and it is driven again from its first step with no record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Abandoned;
+
 /// How a step ended, as a chain sees it.
 enum StepEnd {
     /// Its record.
@@ -48,25 +53,25 @@ impl AppState {
         kind: ChainKind,
         inv: &'a Invocation,
         counts: Arc<Counts>,
-    ) -> Pin<Box<dyn Future<Output = Activation> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Activation, Abandoned>> + Send + 'a>> {
         Box::pin(async move {
             let mut run = ChainRun { head, inv, counts, replay: true };
             let tally = match kind {
-                ChainKind::Sequence => self.run_sequence(&mut run).await,
-                ChainKind::Conductor => self.run_composition(&mut run).await,
+                ChainKind::Sequence => self.run_sequence(&mut run).await?,
+                ChainKind::Conductor => self.run_composition(&mut run).await?,
             };
-            run.head.record(tally, now_ms())
+            Ok(run.head.record(tally, now_ms()))
         })
     }
 
     /// A sequence: each component on the previous one's result, up to the first error.
-    async fn run_sequence(&self, run: &mut ChainRun<'_>) -> Tally {
+    async fn run_sequence(&self, run: &mut ChainRun<'_>) -> Result<Tally, Abandoned> {
         let mut tally = Tally::new(run.inv.args.clone());
         let components = match self.sequence_components(run).await {
             Ok(c) => c,
             Err(failure) => {
                 tally.fail(&failure, None);
-                return tally;
+                return Ok(tally);
             }
         };
         for (i, component) in components.iter().enumerate() {
@@ -88,6 +93,7 @@ impl AppState {
                     tally.fail(&ChainFailure::SequenceTimeout(id), Some(id));
                     break;
                 }
+                StepEnd::Refused(InvokeError::ShuttingDown) => return Err(Abandoned),
                 StepEnd::Refused(InvokeError::NotFound | InvokeError::NotAnAction) => {
                     tally.fail(&ChainFailure::ComponentMissing, None);
                     break;
@@ -99,7 +105,7 @@ impl AppState {
                 }
             }
         }
-        tally
+        Ok(tally)
     }
 
     /// The components of the sequence being run, as stored now.
@@ -114,7 +120,7 @@ impl AppState {
 
     /// A composition: the conductor, then the component it names, then the conductor again on
     /// that component's result and its state, until the conductor names no action.
-    async fn run_composition(&self, run: &mut ChainRun<'_>) -> Tally {
+    async fn run_composition(&self, run: &mut ChainRun<'_>) -> Result<Tally, Abandoned> {
         let mut tally = Tally::new(None);
         tally.max_memory = Some(u64::from(run.head.limits.memory));
         let mut input = run.inv.args.clone();
@@ -123,19 +129,20 @@ impl AppState {
         loop {
             if Counts::bump(&run.counts.conductors) > 2 * SEQUENCE_MAX_ACTIONS {
                 tally.response = ChainFailure::CompositionTooLong.response();
-                return tally;
+                return Ok(tally);
             }
             let params = conductor_input(input.take(), state.as_ref());
             let conductor = match self.step(run, index, run.inv.action.clone(), params, true).await {
                 StepEnd::Done(r) => r,
                 StepEnd::Late(id) => {
                     tally.fail(&ChainFailure::CompositionTimeout(id), Some(id));
-                    return tally;
+                    return Ok(tally);
                 }
+                StepEnd::Refused(InvokeError::ShuttingDown) => return Err(Abandoned),
                 StepEnd::Refused(e) => {
                     tracing::warn!(error = %e, "The conductor action could not be invoked.");
                     tally.fail(&ChainFailure::CompositionFailed, None);
-                    return tally;
+                    return Ok(tally);
                 }
             };
             index += 1;
@@ -145,7 +152,7 @@ impl AppState {
             let Some(name) = next.action else {
                 let result = next.params.map(Value::Object).or_else(|| conductor.response.result.clone());
                 tally.response = ActivationResponse { result, size: None, ..conductor.response.clone() };
-                return tally;
+                return Ok(tally);
             };
             let name = match name.as_str().map(|s| FullyQualifiedName::parse_relative(s, &run.inv.caller.namespace)) {
                 Some(Ok(n)) => n,
@@ -170,8 +177,9 @@ impl AppState {
                 }
                 StepEnd::Late(id) => {
                     tally.fail(&ChainFailure::CompositionTimeout(id), Some(id));
-                    return tally;
+                    return Ok(tally);
                 }
+                StepEnd::Refused(InvokeError::ShuttingDown) => return Err(Abandoned),
                 StepEnd::Refused(InvokeError::NotFound | InvokeError::NotAnAction) => {
                     input = Some(error(ChainFailure::ComponentNotFound(shown)));
                 }
@@ -181,7 +189,7 @@ impl AppState {
                 StepEnd::Refused(e) => {
                     tracing::warn!(error = %e, component = %shown, "A composition component could not be invoked.");
                     tally.fail(&ChainFailure::CompositionFailed, None);
-                    return tally;
+                    return Ok(tally);
                 }
             }
         }

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gust_core::activation::Activation;
+use gust_core::bus::BusError;
 use gust_core::exec::ExecError;
 use gust_core::ids::{ActivationId, TransactionId};
 use gust_core::messages::{ActivationMessage, BusMessage};
@@ -109,6 +110,10 @@ pub enum InvokeError {
     /// 503: no invoker can take it now, or the bus refused it.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the bus is closed, this process is stopping. A chain that meets it stops without a
+    /// record and is driven again (another controller, or this one after its restart).
+    #[error("The activation could not be queued: the system is shutting down.")]
+    ShuttingDown,
     /// The entity store failed (503 when unreachable, else 500).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -118,7 +123,7 @@ impl InvokeError {
     /// True for the caller's mistakes (4xx), false for the system's (5xx): a trigger's log
     /// line and a sequence's record report them differently.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, InvokeError::Unavailable(_) | InvokeError::Store(_))
+        !matches!(self, InvokeError::Unavailable(_) | InvokeError::ShuttingDown | InvokeError::Store(_))
     }
 }
 
@@ -210,11 +215,10 @@ impl AppState {
         let activation_id = msg.activation_id;
         let namespace = msg.user.namespace.clone();
         let waiter = msg.blocking.then(|| st.completions.register(activation_id));
-        st.services
-            .bus
-            .publish(topic, BusMessage::Activation(Box::new(msg)))
-            .await
-            .map_err(|e| InvokeError::Unavailable(format!("The activation could not be queued: {e}")))?;
+        st.services.bus.publish(topic, BusMessage::Activation(Box::new(msg))).await.map_err(|e| match e {
+            BusError::Closed => InvokeError::ShuttingDown,
+            e => InvokeError::Unavailable(format!("The activation could not be queued: {e}")),
+        })?;
         tracing::debug!("Activation published.");
         Ok(match waiter {
             None => Outcome::Accepted(activation_id),
