@@ -99,11 +99,15 @@ pub fn classify_output(out: &[u8], total: usize, max: usize, logs: &mut Vec<Stri
     });
     match parsed {
         None => ActivationResponse::error(ActivationStatus::DeveloperError, messages::not_json(&quote(text))),
-        Some(v @ Value::Object(_)) => {
-            let status =
-                if v.get("error").is_some() { ActivationStatus::ApplicationError } else { ActivationStatus::Success };
-            ActivationResponse { status, result: Some(v), size: Some(total as u64) }
-        }
+        // An application error keeps only its `error` field, as OpenWhisk keeps it.
+        Some(Value::Object(mut m)) => match m.remove("error") {
+            Some(e) => ActivationResponse {
+                status: ActivationStatus::ApplicationError,
+                result: Some(Value::Object(serde_json::Map::from_iter([("error".to_owned(), e)]))),
+                size: Some(total as u64),
+            },
+            None => ActivationResponse::success(Value::Object(m), Some(total as u64)),
+        },
         Some(v @ Value::Array(_)) => ActivationResponse::success(v, Some(total as u64)),
         Some(_) => {
             ActivationResponse::error(ActivationStatus::DeveloperError, messages::not_a_dictionary(&quote(text)))
@@ -132,8 +136,9 @@ mod tests {
 
     #[test]
     fn an_error_key_is_an_application_error() {
-        let (r, _) = classify(r#"{"error":"no"}"#);
+        let (r, _) = classify(r#"{"error":"no","extra":1}"#);
         assert_eq!(r.status, ActivationStatus::ApplicationError);
+        assert_eq!(r.result, Some(json!({"error": "no"})), "only the error field is kept");
     }
 
     #[test]

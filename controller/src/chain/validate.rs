@@ -72,6 +72,10 @@ async fn count_atomic(
     count: &mut usize,
 ) -> Result<(), SequenceError> {
     for c in components {
+        // Named directly, the sequence is refused before it is looked for (it may not exist yet).
+        if path.contains(c) {
+            return Err(SequenceError::Cycle);
+        }
         let resolved = match resolve::action(entities, caller, c, Privilege::Read).await {
             Ok(r) => r,
             Err(ResolveError::Store(e)) => return Err(SequenceError::Resolve(ResolveError::Store(e))),
