@@ -183,6 +183,20 @@ mod tests {
         assert!(!is_activation_id("../../namespaces/_/actions/xyz0"));
     }
 
+    #[tokio::test]
+    async fn failed_fetches_give_their_reason_in_order() {
+        // Port 9 (discard) on loopback: nothing listens, so every request fails.
+        let client = Client::new(&crate::props::Settings::new("http://127.0.0.1:9", "u:k")).unwrap();
+        let fetched = fetch(&client, vec![A.into(), "../x".into(), B.into()]).await;
+        let ids: Vec<&str> = fetched.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, [A, "../x", B]);
+        for c in [&fetched[0], &fetched[2]] {
+            let why = c.record.as_ref().unwrap_err();
+            assert!(why.starts_with("cannot reach http://127.0.0.1:9"), "{why}");
+        }
+        assert!(fetched[1].record.as_ref().unwrap_err().starts_with("not an activation id"));
+    }
+
     #[test]
     fn each_component_is_one_line_in_order() {
         let components = [

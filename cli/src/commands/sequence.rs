@@ -33,7 +33,8 @@ pub(crate) fn components(namespace: &str, list: &str) -> Result<Vec<String>, Cli
                     i + 1
                 )));
             }
-            let parts = split_name(name, NameKind::Entity)?;
+            let parts = split_name(name, NameKind::Entity)
+                .map_err(|e| ClientError::InvalidArgument(format!("--sequence: {e}")))?;
             Ok(match parts.namespace {
                 Some(_) => name.to_owned(),
                 None => format!("/{namespace}/{name}"),
