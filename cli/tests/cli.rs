@@ -519,6 +519,29 @@ fn package_arguments_are_checked_before_any_request() {
     gust(&["package", "list"]).fails_with("is `gust standalone` running?");
 }
 
+#[test]
+fn sequence_arguments_are_checked_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens there: a request would fail with "is `gust standalone` running?".
+    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let vars = [("GUST_APIHOST", nobody.as_str())];
+    let gust = |args: &[&str]| run_gust(dir.path(), args, &vars);
+    gust(&["action", "create", "s", "x.wasm", "--sequence", "a,b"])
+        .fails_with("--sequence makes an action of other actions, so it takes no FILE (got 'x.wasm')");
+    gust(&["action", "update", "s", "x.wasm", "--sequence", "a"]).fails_with("takes no FILE");
+    gust(&["action", "create", "s", "--sequence", "a", "--kind", "nodejs:20"])
+        .fails_with("--kind cannot go with --sequence");
+    gust(&["action", "create", "s", "--sequence", "a", "--main", "run"]).fails_with("--main cannot go with --sequence");
+    gust(&["action", "create", "s", "--sequence", "a", "--docker", "me/img"])
+        .fails_with("--docker cannot go with --sequence");
+    gust(&["action", "create", "s", "--sequence", "a,,b"]).fails_with("action 2 has no name");
+    gust(&["action", "create", "s", "--sequence", ""]).fails_with("--sequence needs the actions to run");
+    gust(&["action", "update", "s", "--sequence", "a/b/c"]).fails_with("'a/b/c' is not a valid entity name");
+    gust(&["action", "create", "s"]).fails_with("<FILE>");
+    // Well formed, it goes to the server.
+    gust(&["action", "create", "s", "--sequence", "a,/other/pkg/c"]).fails_with("is `gust standalone` running?");
+}
+
 // The tests below need the server's packages (§4.3 of OpenWhisk's API), triggers and rules
 // lists; they are written to OpenWhisk's contract.
 
@@ -647,6 +670,84 @@ fn namespace_get_and_list_show_every_collection() {
         .fails_with("Unable to obtain the list of entities for namespace 'whisk.system': ");
 }
 
+// Sequences need the server's side of them (actions with `exec.kind: sequence`); this test is
+// written to OpenWhisk's REST contract.
+
+#[test]
+fn sequences_are_created_invoked_and_their_components_listed() {
+    let s = Server::start();
+    let echo = s.module("echo", &echo_module());
+    let echo = echo.to_str().unwrap();
+    s.gust(&["action", "create", "echo", echo]).ok();
+    s.gust(&["package", "create", "tools", "-p", "greeting", "hi"]).ok();
+    s.gust(&["action", "create", "tools/echo", echo]).ok();
+
+    let out = s.gust(&["action", "create", "s", "--sequence", "echo,tools/echo,/guest/echo"]).ok();
+    assert_eq!(out.stdout, "ok: created action s\n");
+    let out = s.gust(&["action", "get", "s"]).ok();
+    assert_eq!(out.stdout.lines().next(), Some("ok: got action s"));
+    let action = out.json_after_first_line();
+    assert_eq!(action["exec"]["kind"], "sequence", "{action}");
+    // `/_/` is the caller's own namespace, which OpenWhisk stores resolved.
+    let stored: Vec<String> = action["exec"]["components"]
+        .as_array()
+        .unwrap_or_else(|| panic!("components in {action}"))
+        .iter()
+        .map(|c| c.as_str().unwrap().replace("/_/", "/guest/"))
+        .collect();
+    assert_eq!(stored, ["/guest/echo", "/guest/tools/echo", "/guest/echo"]);
+    assert!(action["annotations"].as_array().unwrap().contains(&json!({"key": "exec", "value": "sequence"})));
+    let listed = rows(&s.gust(&["action", "list"]).ok());
+    let row = listed.iter().find(|r| r.starts_with("/guest/s ")).unwrap_or_else(|| panic!("{listed:?}"));
+    assert_eq!(row.split_whitespace().nth(1), Some("sequence"), "{row}");
+
+    // Each result is the next one's parameters; tools/echo adds its package's.
+    let out = s.gust(&["action", "invoke", "s", "-p", "name", "Ada", "--result"]).ok();
+    assert_eq!(serde_json::from_str::<Value>(&out.stdout).unwrap(), json!({"greeting": "hi", "name": "Ada"}));
+
+    // The record: kind `sequence`, the components' ids as its logs, each component caused by it.
+    let id = invoked_id(&s.gust(&["action", "invoke", "s", "-p", "name", "Bo", "--blocking"]).ok());
+    let record = s.record(&id);
+    assert!(record["annotations"].as_array().unwrap().contains(&json!({"key": "kind", "value": "sequence"})));
+    let ids: Vec<String> = record["logs"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_owned()).collect();
+    let paths = ["guest/echo", "guest/tools/echo", "guest/echo"];
+    assert_eq!(ids.len(), paths.len(), "{record}");
+    for cid in &ids {
+        assert_eq!(s.record(cid)["cause"], id.as_str());
+    }
+
+    // `activation get`: the record, then one line per component.
+    let out = s.gust(&["activation", "get", &id]).ok();
+    let (head, listing) = out.stdout.split_once("\ncomponents\n").unwrap_or_else(|| panic!("{out:?}"));
+    assert_eq!(head.lines().next(), Some(format!("ok: got activation {id}").as_str()));
+    let shown: Value = serde_json::from_str(head.split_once('\n').unwrap().1).unwrap();
+    assert_eq!(shown["activationId"], id.as_str());
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(lines[0].starts_with("#  ACTIVATION ID") && lines[0].ends_with("STATUS  DURATION"), "{out:?}");
+    assert_eq!(lines.len(), 1 + ids.len(), "{out:?}");
+    for (i, line) in lines[1..].iter().enumerate() {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        let index = (i + 1).to_string();
+        assert_eq!(cells[..4], [index.as_str(), ids[i].as_str(), paths[i], "success"], "{line}");
+        assert!(cells.len() == 5 && cells[4] != "-", "{line}");
+    }
+    // --json: the server's record only.
+    assert_eq!(s.json(&["activation", "get", &id]), shown);
+
+    // An update replaces the components.
+    assert_eq!(
+        s.gust(&["action", "update", "s", "--sequence", "/guest/tools/echo"]).ok().stdout,
+        "ok: updated action s\n"
+    );
+    let action = s.json(&["action", "get", "s"]);
+    assert_eq!((&action["exec"]["components"], &action["version"]), (&json!(["/guest/tools/echo"]), &json!("0.0.2")));
+    let out = s.gust(&["action", "invoke", "s", "-r"]).ok();
+    assert_eq!(serde_json::from_str::<Value>(&out.stdout).unwrap(), json!({"greeting": "hi"}));
+
+    // A component that does not exist is refused.
+    s.gust(&["action", "create", "bad", "--sequence", "echo,missing"]).fails_with("Unable to create action 'bad': ");
+}
+
 #[test]
 fn every_command_has_help() {
     let dir = tempfile::tempdir().unwrap();
@@ -656,6 +757,7 @@ fn every_command_has_help() {
         &["action", "create", "--help"],
         &["action", "invoke", "--help"],
         &["activation", "logs", "--help"],
+        &["activation", "get", "--help"],
         &["namespace", "list", "--help"],
         &["namespace", "get", "--help"],
         &["list", "--help"],
@@ -670,7 +772,16 @@ fn every_command_has_help() {
         assert!(out.stdout.contains("Usage: gust"), "{args:?}: {out:?}");
     }
     let create = run_gust(dir.path(), &["action", "create", "--help"], &[]).ok().stdout;
-    for flag in ["--kind", "--param <KEY> <VALUE>", "--param-file", "--annotation", "--timeout", "--memory", "--main"] {
+    for flag in [
+        "--kind",
+        "--param <KEY> <VALUE>",
+        "--param-file",
+        "--annotation",
+        "--timeout",
+        "--memory",
+        "--main",
+        "--sequence <A,B,...>",
+    ] {
         assert!(create.contains(flag), "{flag} in {create}");
     }
     let package = run_gust(dir.path(), &["package", "update", "--help"], &[]).ok().stdout;

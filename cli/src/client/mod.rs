@@ -27,6 +27,7 @@ pub use activations::ActivationFilter;
 pub use error::ClientError;
 pub use invocation::Invocation;
 pub use path::escape_segment;
+pub(crate) use path::{NameKind, split_name};
 
 use crate::props::{Settings, is_loopback};
 

@@ -10,13 +10,16 @@ use super::exec::exec_from_file;
 use super::invoke::{self, InvokeArgs};
 use super::output::{self, annotation};
 use super::params::{AnnotationArgs, ParamArgs, key_values};
+use super::sequence::sequence_exec;
 
 /// `gust action ...`.
 #[derive(Debug, clap::Subcommand)]
 pub enum ActionCommand {
-    /// Create an action from a file (.wasm, .js, .py, or any file with --kind).
+    /// Create an action from a file (.wasm, .js, .py, or any file with --kind), or a sequence
+    /// of actions with --sequence.
     Create(CreateArgs),
-    /// Update an action: its code (when FILE is given), parameters, annotations or limits.
+    /// Update an action: its code (when FILE is given) or its sequence's actions (with
+    /// --sequence), parameters, annotations or limits.
     Update(UpdateArgs),
     /// Invoke an action (non-blocking unless --blocking or --result).
     Invoke(InvokeArgs),
@@ -42,6 +45,12 @@ pub struct ActionSpec {
     /// handed to its /init. The image must be present on the invokers: Gust never pulls.
     #[arg(long, value_name = "IMAGE", conflicts_with = "kind")]
     pub docker: Option<String>,
+    /// Make a sequence of these actions, comma-separated (NAME, PACKAGE/NAME or
+    /// /NAMESPACE/[PACKAGE/]NAME; names without a leading / are in the default namespace,
+    /// /_/): invoking it runs them in order, each result the next one's parameters. No FILE,
+    /// --kind, --main or --docker with it.
+    #[arg(long, value_name = "A,B,...")]
+    pub sequence: Option<String>,
     /// Default parameters of the action.
     #[command(flatten)]
     pub params: ParamArgs,
@@ -63,30 +72,12 @@ pub struct ActionSpec {
 }
 
 impl ActionSpec {
-    /// The PUT body: `exec` from `file` (if any), and whatever the flags set.
-    pub(crate) fn body(&self, file: Option<&Path>) -> anyhow::Result<Value> {
+    /// The PUT body: `exec` from `file` or `--sequence` (if any), and whatever the flags set.
+    /// Relative names in `--sequence` are qualified with `namespace` (the settings' one).
+    pub(crate) fn body(&self, file: Option<&Path>, namespace: &str) -> anyhow::Result<Value> {
         let mut body = Map::new();
-        match (file, &self.docker) {
-            (f, Some(image)) => {
-                let mut exec = json!({"kind": "blackbox", "image": image});
-                if let Some(f) = f {
-                    let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-                    let (code, binary) = crate::commands::exec::encode_code(f, bytes);
-                    exec["code"] = json!(code);
-                    exec["binary"] = json!(binary);
-                }
-                if let Some(m) = &self.main {
-                    exec["main"] = json!(m);
-                }
-                body.insert("exec".into(), exec);
-            }
-            (Some(f), None) => {
-                body.insert("exec".into(), exec_from_file(f, self.kind.as_deref(), self.main.as_deref())?);
-            }
-            (None, None) if self.kind.is_some() || self.main.is_some() => {
-                bail!("--kind and --main change the code: give the FILE with the code too")
-            }
-            (None, None) => {}
+        if let Some(exec) = self.exec(file, namespace)? {
+            body.insert("exec".into(), exec);
         }
         if !self.params.is_empty() {
             body.insert("parameters".into(), key_values(&self.params.object()?));
@@ -108,6 +99,56 @@ impl ActionSpec {
         }
         Ok(Value::Object(body))
     }
+
+    /// The `exec` the flags and `file` give: a sequence, a Docker image (with `file` as the
+    /// code its /init gets), the code of `file`, or none (the action keeps its code).
+    fn exec(&self, file: Option<&Path>, namespace: &str) -> anyhow::Result<Option<Value>> {
+        if let Some(list) = &self.sequence {
+            self.check_sequence_flags(file)?;
+            return Ok(Some(sequence_exec(namespace, list)?));
+        }
+        match (file, &self.docker) {
+            (f, Some(image)) => {
+                let mut exec = json!({"kind": "blackbox", "image": image});
+                if let Some(f) = f {
+                    let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                    let (code, binary) = crate::commands::exec::encode_code(f, bytes);
+                    exec["code"] = json!(code);
+                    exec["binary"] = json!(binary);
+                }
+                if let Some(m) = &self.main {
+                    exec["main"] = json!(m);
+                }
+                Ok(Some(exec))
+            }
+            (Some(f), None) => Ok(Some(exec_from_file(f, self.kind.as_deref(), self.main.as_deref())?)),
+            (None, None) if self.kind.is_some() || self.main.is_some() => {
+                bail!("--kind and --main change the code: give the FILE with the code too")
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Fails when `--sequence` comes with something that would give the action code.
+    fn check_sequence_flags(&self, file: Option<&Path>) -> anyhow::Result<()> {
+        if let Some(f) = file {
+            bail!(
+                "--sequence makes an action of other actions, so it takes no FILE (got '{}'): \
+                 leave the file out, or drop --sequence to deploy the file",
+                f.display()
+            );
+        }
+        if let Some(kind) = &self.kind {
+            bail!("--kind cannot go with --sequence: a sequence's kind is always 'sequence' (got --kind {kind})");
+        }
+        if self.main.is_some() {
+            bail!("--main cannot go with --sequence: a sequence has no code and no entry function");
+        }
+        if self.docker.is_some() {
+            bail!("--docker cannot go with --sequence: a sequence runs other actions, not an image");
+        }
+        Ok(())
+    }
 }
 
 /// `gust action create NAME FILE [flags]`.
@@ -115,8 +156,8 @@ impl ActionSpec {
 pub struct CreateArgs {
     /// The action: NAME, PACKAGE/NAME or /NAMESPACE/[PACKAGE/]NAME.
     pub name: String,
-    /// The file with the action's code (optional with --docker).
-    #[arg(required_unless_present = "docker")]
+    /// The file with the action's code (optional with --docker, none with --sequence).
+    #[arg(required_unless_present_any = ["docker", "sequence"])]
     pub file: Option<PathBuf>,
     /// What the action is made of.
     #[command(flatten)]
@@ -170,8 +211,8 @@ pub struct DeleteArgs {
 /// Runs `gust action ...`.
 pub(crate) async fn run(ctx: &Ctx, cmd: ActionCommand) -> anyhow::Result<()> {
     match cmd {
-        ActionCommand::Create(a) => put(ctx, &a.name, a.spec.body(a.file.as_deref())?, false).await,
-        ActionCommand::Update(a) => put(ctx, &a.name, a.spec.body(a.file.as_deref())?, true).await,
+        ActionCommand::Create(a) => put(ctx, &a.name, a.spec.body(a.file.as_deref(), &ctx.namespace)?, false).await,
+        ActionCommand::Update(a) => put(ctx, &a.name, a.spec.body(a.file.as_deref(), &ctx.namespace)?, true).await,
         ActionCommand::Invoke(a) => invoke::run(ctx, a).await,
         ActionCommand::Get(a) => get(ctx, &a).await,
         ActionCommand::List(a) => list(ctx, &a).await,
@@ -277,11 +318,11 @@ mod tests {
     #[test]
     fn docker_images_become_blackbox_execs() {
         let spec = ActionSpec { docker: Some("me/server:1".into()), ..ActionSpec::default() };
-        assert_eq!(spec.body(None).unwrap(), json!({"exec": {"kind": "blackbox", "image": "me/server:1"}}));
+        assert_eq!(spec.body(None, "_").unwrap(), json!({"exec": {"kind": "blackbox", "image": "me/server:1"}}));
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("init.sh");
         std::fs::write(&file, "echo hi").unwrap();
-        let body = spec.body(Some(&file)).unwrap();
+        let body = spec.body(Some(&file), "_").unwrap();
         assert_eq!(
             body["exec"],
             json!({"kind": "blackbox", "image": "me/server:1", "code": "echo hi", "binary": false})
@@ -290,7 +331,7 @@ mod tests {
 
     #[test]
     fn bodies_hold_only_what_the_flags_set() {
-        assert_eq!(ActionSpec::default().body(None).unwrap(), json!({}));
+        assert_eq!(ActionSpec::default().body(None, "_").unwrap(), json!({}));
         let spec = ActionSpec {
             params: ParamArgs { param: ["n", "3"].map(String::from).to_vec(), param_file: None },
             annotations: AnnotationArgs {
@@ -302,7 +343,7 @@ mod tests {
             ..ActionSpec::default()
         };
         assert_eq!(
-            spec.body(None).unwrap(),
+            spec.body(None, "_").unwrap(),
             json!({
                 "parameters": [{"key": "n", "value": 3}],
                 "annotations": [{"key": "web-export", "value": true}],
@@ -314,7 +355,7 @@ mod tests {
     #[test]
     fn code_flags_need_a_file() {
         let spec = ActionSpec { kind: Some("wasm:wasip1".into()), ..ActionSpec::default() };
-        assert!(spec.body(None).unwrap_err().to_string().contains("FILE"));
+        assert!(spec.body(None, "_").unwrap_err().to_string().contains("FILE"));
     }
 
     #[test]
@@ -322,8 +363,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.wasm");
         std::fs::write(&file, b"\0asm").unwrap();
-        let body = ActionSpec::default().body(Some(&file)).unwrap();
+        let body = ActionSpec::default().body(Some(&file), "_").unwrap();
         assert_eq!(body, json!({"exec": {"kind": "wasm:wasip1", "code": "AGFzbQ==", "binary": true}}));
+    }
+
+    #[test]
+    fn sequences_become_sequence_execs() {
+        let spec =
+            ActionSpec { sequence: Some("a,pkg/b,/other/pkg/c".into()), timeout: Some(5000), ..ActionSpec::default() };
+        assert_eq!(
+            spec.body(None, "_").unwrap(),
+            json!({
+                "exec": {"kind": "sequence", "components": ["/_/a", "/_/pkg/b", "/other/pkg/c"]},
+                "limits": {"timeout": 5000},
+            })
+        );
+        assert_eq!(spec.body(None, "team").unwrap()["exec"]["components"][0], "/team/a");
+    }
+
+    #[test]
+    fn sequences_take_no_code() {
+        let seq = |spec: ActionSpec| ActionSpec { sequence: Some("a,b".into()), ..spec };
+        // The file is refused before it is read: it need not exist.
+        let err = seq(ActionSpec::default()).body(Some(Path::new("code.wasm")), "_").unwrap_err().to_string();
+        assert!(err.contains("--sequence") && err.contains("no FILE") && err.contains("code.wasm"), "{err}");
+        let err = seq(ActionSpec { kind: Some("nodejs:20".into()), ..ActionSpec::default() }).body(None, "_");
+        assert!(err.unwrap_err().to_string().starts_with("--kind cannot go with --sequence"));
+        let err = seq(ActionSpec { main: Some("run".into()), ..ActionSpec::default() }).body(None, "_");
+        assert!(err.unwrap_err().to_string().starts_with("--main cannot go with --sequence"));
+        let err = seq(ActionSpec { docker: Some("me/img".into()), ..ActionSpec::default() }).body(None, "_");
+        assert!(err.unwrap_err().to_string().starts_with("--docker cannot go with --sequence"));
+        let bad = ActionSpec { sequence: Some("a,".into()), ..ActionSpec::default() };
+        assert!(bad.body(None, "_").unwrap_err().to_string().contains("action 2 has no name"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use anyhow::{Context, anyhow};
 use serde_json::Value;
 
 use super::Ctx;
+use super::components::{self, Composite};
 use super::localtime::Zone;
 use super::output::{self, annotation};
 use crate::client::ActivationFilter;
@@ -13,7 +14,9 @@ use crate::client::ActivationFilter;
 pub enum ActivationCommand {
     /// List activations, newest first.
     List(ActivationListArgs),
-    /// Show an activation's record.
+    /// Show an activation's record; for a sequence (or conductor composition), then one line
+    /// per component: its activation id, action, status and duration. With --json, only the
+    /// record, as the server sent it.
     Get(Which),
     /// Print an activation's log lines.
     Logs(LogsArgs),
@@ -70,10 +73,16 @@ pub(crate) async fn run(ctx: &Ctx, cmd: ActivationCommand) -> anyhow::Result<()>
             let id = resolve(ctx, &w).await?;
             let record =
                 ctx.client.get_activation(&id).await.with_context(|| format!("Unable to get activation '{id}'"))?;
-            if !ctx.json {
-                output::line(format_args!("ok: got activation {id}"));
+            if ctx.json {
+                output::json(&record);
+                return Ok(());
             }
+            output::line(format_args!("ok: got activation {id}"));
             output::json(&record);
+            if let Some(kind) = Composite::of(&record) {
+                let components = components::fetch(&ctx.client, components::component_ids(&record)).await;
+                output::line(components::listing(kind, &components));
+            }
             Ok(())
         }
         ActivationCommand::Logs(a) => {
@@ -138,14 +147,10 @@ fn activation_rows(activations: &Value, zone: &Zone) -> Vec<Vec<String>> {
         .iter()
         .map(|a| {
             let start = a["start"].as_u64().map_or_else(|| "-".to_owned(), |ms| zone.format_ms(ms));
-            let status = match a["response"]["status"].as_str() {
-                Some(s) => s.to_owned(),
-                None => output::status_text(a["statusCode"].as_u64()).to_owned(),
-            };
             vec![
                 start,
                 a["activationId"].as_str().unwrap_or_default().to_owned(),
-                status,
+                output::activation_status(a),
                 output::duration_text(a["duration"].as_u64()),
                 entity_name(a),
             ]

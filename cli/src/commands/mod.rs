@@ -4,6 +4,7 @@
 
 mod action;
 mod activation;
+mod components;
 mod exec;
 mod invoke;
 mod listing;
@@ -12,6 +13,7 @@ mod namespace;
 mod output;
 mod package;
 mod params;
+mod sequence;
 mod summary;
 
 pub use action::{ActionCommand, ActionSpec, CreateArgs, DeleteArgs, GetArgs, ListArgs, UpdateArgs};
@@ -75,7 +77,7 @@ pub(crate) struct Ctx {
     /// `--json`.
     pub(crate) json: bool,
     /// The namespace shown for plain names (`_` unless the settings name one).
-    namespace: String,
+    pub(crate) namespace: String,
 }
 
 impl Ctx {
@@ -147,6 +149,20 @@ mod tests {
         assert_eq!(args.params.param, ["n", "-5", "s", "a b"]);
         assert!(args.result);
         assert!(Cli::try_parse_from(["gust", "action", "invoke", "x", "-p", "only-key"]).is_err());
+    }
+
+    #[test]
+    fn sequences_are_created_without_a_file() {
+        let cli = Cli::try_parse_from(["gust", "action", "create", "s", "--sequence", "a,/ns/p/b"]).unwrap();
+        let ClientCommand::Action(ActionCommand::Create(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!((args.file, args.spec.sequence.as_deref()), (None, Some("a,/ns/p/b")));
+        let cli = Cli::try_parse_from(["gust", "action", "update", "s", "--sequence", "c"]).unwrap();
+        let ClientCommand::Action(ActionCommand::Update(args)) = cli.command else { panic!("{:?}", cli.command) };
+        assert_eq!(args.spec.sequence.as_deref(), Some("c"));
+        // Without --sequence or --docker, create needs the FILE.
+        let err = Cli::try_parse_from(["gust", "action", "create", "s"]).unwrap_err().to_string();
+        assert!(err.contains("<FILE>"), "{err}");
+        assert!(Cli::try_parse_from(["gust", "action", "create", "s", "--sequence"]).is_err());
     }
 
     #[test]

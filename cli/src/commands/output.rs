@@ -20,11 +20,13 @@ pub(crate) fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }
 
-/// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+/// Columns padded to their widest cell, two spaces apart. The last cell of a row is not padded
+/// and does not widen its column: in a row shorter than the headers it spans the rest.
 pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+        let padded = row.len().saturating_sub(1);
+        for (w, cell) in widths.iter_mut().zip(&row[..padded]) {
             *w = (*w).max(cell.chars().count());
         }
     }
@@ -51,6 +53,15 @@ pub(crate) fn status_text(code: Option<u64>) -> &'static str {
         Some(2) => "developer error",
         Some(3) => "internal error",
         _ => "unknown",
+    }
+}
+
+/// The status of an activation (a summary or a record): its `response.status` words, else
+/// those of its numeric `statusCode`.
+pub(crate) fn activation_status(activation: &Value) -> String {
+    match activation["response"]["status"].as_str() {
+        Some(s) => s.to_owned(),
+        None => status_text(activation["statusCode"].as_u64()).to_owned(),
     }
 }
 
@@ -99,6 +110,9 @@ mod tests {
         );
         assert_eq!(table(&["A", "B"], &[]), "A  B");
         assert_eq!(table(&["A", "B"], &[vec!["é".into(), String::new()]]), "A  B\né");
+        let short =
+            vec![vec!["1".to_owned(), "x".to_owned(), "y".to_owned()], vec!["2".to_owned(), "a long one".to_owned()]];
+        assert_eq!(table(&["N", "C1", "C2"], &short), "N  C1  C2\n1  x   y\n2  a long one");
     }
 
     #[test]
@@ -109,6 +123,12 @@ mod tests {
         assert_eq!(duration_text(Some(7)), "7ms");
         assert_eq!(duration_text(Some(1500)), "1.50s");
         assert_eq!(duration_text(None), "-");
+        assert_eq!(
+            activation_status(&json!({"response": {"status": "application error"}, "statusCode": 0})),
+            "application error"
+        );
+        assert_eq!(activation_status(&json!({"statusCode": 3})), "internal error");
+        assert_eq!(activation_status(&json!({})), "unknown");
     }
 
     #[test]
