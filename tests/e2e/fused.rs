@@ -7,18 +7,30 @@ use std::time::Duration;
 use gust_tests::{Api, Deployment, Gust};
 use serde_json::{Value, json};
 
+/// `v` as a string (panics, saying what it is, when it is not one).
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+/// `v` as an array (panics, saying what it is, when it is not one).
+fn list(v: &Value) -> &Vec<Value> {
+    v.as_array().unwrap_or_else(|| panic!("not an array: {v}"))
+}
+
 /// What must match between the two paths: a record without its ids and times.
 fn comparable(record: &Value) -> Value {
     let mut r = record.clone();
     for key in ["activationId", "start", "end", "duration", "cause"] {
-        r.as_object_mut().unwrap().remove(key);
+        if let Some(m) = r.as_object_mut() {
+            m.remove(key);
+        }
     }
-    let annotations = r["annotations"].as_array().unwrap().iter();
+    let annotations = list(&r["annotations"]).iter();
     let kept: Vec<Value> =
-        annotations.filter(|a| !["waitTime", "initTime"].contains(&a["key"].as_str().unwrap())).cloned().collect();
+        annotations.filter(|a| !["waitTime", "initTime"].contains(&text(&a["key"]))).cloned().collect();
     r["annotations"] = Value::Array(kept);
-    if r["annotations"].as_array().unwrap().iter().any(|a| a["value"] == "sequence") {
-        r["logs"] = json!(r["logs"].as_array().unwrap().len());
+    if list(&r["annotations"]).iter().any(|a| a["value"] == "sequence") {
+        r["logs"] = json!(list(&r["logs"]).len());
     }
     r
 }
@@ -35,11 +47,11 @@ async fn run(api: &Api) -> Vec<Value> {
         assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
         let r = api.invoke(name, "blocking=true", &json!({"x": 1, "reason": "r"})).await;
         assert!([200, 502].contains(&r.status.as_u16()), "{:?}", r.body);
-        let seq = api.await_record(r.body["activationId"].as_str().unwrap(), Duration::from_secs(30)).await;
+        let seq = api.await_record(text(&r.body["activationId"]), Duration::from_secs(30)).await;
         let seq_id = seq["activationId"].clone();
         out.push(comparable(&seq));
-        for step in seq["logs"].as_array().unwrap() {
-            let c = api.await_record(step.as_str().unwrap(), Duration::from_secs(30)).await;
+        for step in list(&seq["logs"]) {
+            let c = api.await_record(text(step), Duration::from_secs(30)).await;
             assert_eq!(c["cause"], seq_id, "{c}");
             out.push(comparable(&c));
         }

@@ -10,6 +10,11 @@ use serde_json::{Value, json};
 
 use super::{put_package, refused};
 
+/// `v` as a string (panics, saying what it is, when it is not one).
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
 /// `PUT` of sequence `name` in `_` with `components`, as OpenWhisk's clients send it.
 async fn put_sequence(api: &Api, name: &str, components: &[String], overwrite: bool) -> gust_tests::Resp {
     api.put_action(name, &json!({"exec": {"kind": "sequence", "components": components}}), overwrite).await
@@ -41,14 +46,14 @@ async fn check_chain(api: &Api, seq: &Value, topmost: bool) -> Vec<Value> {
     assert_eq!(annotation(seq, "kind"), Some(&json!("sequence")), "{seq}");
     assert_eq!(annotation(seq, "topmost"), Some(&json!(topmost)), "{seq}");
     assert!(annotation(seq, "limits").is_some_and(|l| l["memory"].is_u64()), "{seq}");
-    let id = seq["activationId"].as_str().unwrap();
+    let id = text(&seq["activationId"]);
     let mut sum = 0;
     let mut records = vec![];
     for step in steps(seq) {
         let r = record(api, &step).await;
         assert_eq!(r["cause"], json!(id), "step {step} of {id}: {r}");
         assert_eq!(annotation(&r, "causedBy"), Some(&json!("sequence")), "{r}");
-        sum += r["duration"].as_u64().unwrap();
+        sum += r["duration"].as_u64().unwrap_or_else(|| panic!("no duration: {r}"));
         records.push(r);
     }
     assert_eq!(seq["duration"].as_u64(), Some(sum), "the chain's duration is the sum of its steps': {seq}");
@@ -58,7 +63,7 @@ async fn check_chain(api: &Api, seq: &Value, topmost: bool) -> Vec<Value> {
 /// Sequences on one deployment: everything but the fused-versus-driven comparison.
 pub(crate) async fn sequences(d: &dyn Deployment) {
     let api = d.api();
-    let ns = api.get("/api/v1/namespaces").await.body[0].as_str().unwrap().to_owned();
+    let ns = text(&api.get("/api/v1/namespaces").await.body[0]).to_owned();
     let p = random_lower(6);
     let (a, b, fail) = (format!("{p}-a"), format!("{p}-b"), format!("{p}-fail"));
     api.create_wasm(&a, "echo", json!({"limits": {"memory": 128}})).await;
@@ -76,18 +81,22 @@ pub(crate) async fn sequences(d: &dyn Deployment) {
     let r = api.invoke(&seq, "blocking=true", &json!({"x": 1})).await;
     assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
     assert_eq!(r.body["response"]["result"], json!({"x": 1, "b": 2}));
-    let id = r.body["activationId"].as_str().unwrap().to_owned();
+    let id = text(&r.body["activationId"]).to_owned();
     let seq_record = record(&api, &id).await;
     assert_eq!(steps(&seq_record).len(), 2);
     let parts = check_chain(&api, &seq_record, true).await;
     assert_eq!(parts[0]["name"], json!(a));
-    assert_eq!(annotation(&seq_record, "limits").unwrap()["memory"], 192, "the largest component memory");
+    assert_eq!(
+        annotation(&seq_record, "limits").map(|l| &l["memory"]),
+        Some(&json!(192)),
+        "the largest component memory"
+    );
     assert_eq!(seq_record["cause"], Value::Null, "a topmost chain has no cause");
 
     // Non-blocking: 202, then the same records.
     let r = api.invoke(&seq, "blocking=false", &json!({"x": 3})).await;
     assert_eq!(r.status.as_u16(), 202, "{:?}", r.body);
-    let rec = record(&api, r.body["activationId"].as_str().unwrap()).await;
+    let rec = record(&api, text(&r.body["activationId"])).await;
     assert_eq!(rec["response"]["result"], json!({"x": 3, "b": 2}));
     check_chain(&api, &rec, true).await;
 
@@ -105,7 +114,7 @@ pub(crate) async fn sequences(d: &dyn Deployment) {
     let r = api.invoke(&outer, "blocking=true&result=true", &json!({"y": 1})).await;
     assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
     assert_eq!(r.body, json!({"y": 1, "b": 2}));
-    let id = r.headers.get("x-openwhisk-activation-id").unwrap().to_str().unwrap().to_owned();
+    let id = r.headers.get("x-openwhisk-activation-id").and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
     let outer_record = record(&api, &id).await;
     let parts = check_chain(&api, &outer_record, true).await;
     check_chain(&api, &parts[0], false).await;
@@ -184,7 +193,7 @@ pub(crate) async fn sequences(d: &dyn Deployment) {
 /// Conductor compositions, with the `conductor` test action running the plan it is given.
 pub(crate) async fn compositions(d: &dyn Deployment) {
     let api = d.api();
-    let ns = api.get("/api/v1/namespaces").await.body[0].as_str().unwrap().to_owned();
+    let ns = text(&api.get("/api/v1/namespaces").await.body[0]).to_owned();
     let p = random_lower(6);
     let (a, b) = (format!("{p}-a"), format!("{p}-b"));
     api.create_wasm(&a, "echo", json!({})).await;
@@ -196,16 +205,16 @@ pub(crate) async fn compositions(d: &dyn Deployment) {
     let r = api.invoke(&comp, "blocking=true", &json!({"x": 1})).await;
     assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
     assert_eq!(r.body["response"]["result"], json!({"x": 1, "b": 2}));
-    let primary = record(&api, r.body["activationId"].as_str().unwrap()).await;
+    let primary = record(&api, text(&r.body["activationId"])).await;
     assert_eq!(annotation(&primary, "conductor"), Some(&json!(true)));
     let parts = check_chain(&api, &primary, true).await;
-    let names: Vec<&str> = parts.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = parts.iter().map(|r| text(&r["name"])).collect();
     assert_eq!(names, [comp.as_str(), a.as_str(), comp.as_str(), b.as_str(), comp.as_str()]);
 
     // Non-blocking, the same five steps.
     let r = api.invoke(&comp, "blocking=false", &json!({"x": 2})).await;
     assert_eq!(r.status.as_u16(), 202, "{:?}", r.body);
-    let rec = record(&api, r.body["activationId"].as_str().unwrap()).await;
+    let rec = record(&api, text(&r.body["activationId"])).await;
     assert_eq!(rec["response"]["result"], json!({"x": 2, "b": 2}));
     assert_eq!(check_chain(&api, &rec, true).await.len(), 5);
 
