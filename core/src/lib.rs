@@ -17,6 +17,7 @@ pub mod bus;
 pub mod chain;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+pub mod consume;
 pub mod entity;
 pub mod exec;
 pub mod ids;

@@ -12,7 +12,6 @@ use gust_core::messages::{AckMessage, ActivationMessage, BusMessage, FusedSequen
 use gust_core::registry::{InvokerInfo, InvokerRegistry, RegistryError};
 use gust_core::store::{ActivationStore, Durable, EntityStore};
 use gust_core::time::now_ms;
-use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::executor::{Executor, Leftovers, PrepareError, RunRequest};
@@ -114,35 +113,17 @@ impl Invoker {
     /// Registers, consumes until the bus closes, finishes what is in flight, deregisters.
     pub async fn run(self: Arc<Self>) -> Result<(), InvokerError> {
         let topic = self.config.id.topic();
-        let mut consumer: Box<dyn BusConsumer> = self.services.bus.subscribe(&topic, topic.name()).await?;
+        let consumer: Box<dyn BusConsumer> = self.services.bus.subscribe(&topic, topic.name()).await?;
         let info = InvokerInfo { id: self.config.id, user_memory_mb: self.config.user_memory_mb };
         self.services.registry.register(info).await?;
         tracing::info!(invoker = %self.config.id, slots = self.config.max_concurrent, "Invoker started.");
 
-        let slots = Arc::new(Semaphore::new(self.config.max_concurrent));
-        let mut backoff = Duration::from_millis(50);
-        loop {
-            // Take a slot before taking a message: while all slots are busy, work stays on the bus.
-            let Ok(permit) = slots.clone().acquire_owned().await else { break };
-            match consumer.next().await {
-                Ok(Some(delivery)) => {
-                    backoff = Duration::from_millis(50);
-                    let me = self.clone();
-                    tokio::spawn(async move {
-                        me.process(delivery).await;
-                        drop(permit);
-                    });
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "Reading the invoker topic failed; retrying.");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
-        // Wait for every in-flight activation before saying goodbye.
-        let _all = slots.acquire_many(self.config.max_concurrent as u32).await;
+        // Finishes every in-flight activation before saying goodbye.
+        gust_core::consume::bounded(consumer, self.config.max_concurrent, "the invoker topic", |delivery| {
+            let me = self.clone();
+            async move { me.process(delivery).await }
+        })
+        .await;
         if let Err(e) = self.services.registry.deregister(self.config.id).await {
             tracing::warn!(error = %e, "Could not deregister the invoker.");
         }

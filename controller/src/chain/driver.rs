@@ -11,7 +11,6 @@ use gust_core::messages::{AckMessage, ActivationMessage, BusMessage};
 use gust_core::names::FullyQualifiedName;
 use gust_core::time::now_ms;
 use gust_core::topic::Topic;
-use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::run::Abandoned;
@@ -30,34 +29,19 @@ const GONE: &str = "Action could not be found or may have been deleted.";
 /// Consumes `chains` until the bus closes, driving up to `max_chains` chains at once.
 pub(crate) async fn consume(bus: Arc<dyn MessageBus>, state: AppState) {
     let topic = Topic::chains();
-    let mut consumer: Box<dyn BusConsumer> = match bus.subscribe(&topic, GROUP).await {
+    let consumer: Box<dyn BusConsumer> = match bus.subscribe(&topic, GROUP).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "Cannot consume chains; sequences and compositions will not run.");
             return;
         }
     };
-    let slots = Arc::new(Semaphore::new(state.0.config.max_chains.max(1)));
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else { break };
-        match consumer.next().await {
-            Ok(Some(delivery)) => {
-                backoff = Duration::from_millis(50);
-                let state = state.clone();
-                tokio::spawn(async move {
-                    state.drive(delivery).await;
-                    drop(permit);
-                });
-            }
-            Ok(None) => break,
-            Err(e) => {
-                tracing::warn!(error = %e, "Reading the chains topic failed; retrying.");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
+    let slots = state.0.config.max_chains;
+    gust_core::consume::bounded(consumer, slots, "the chains topic", |delivery| {
+        let state = state.clone();
+        async move { state.drive(delivery).await }
+    })
+    .await;
 }
 
 impl AppState {
