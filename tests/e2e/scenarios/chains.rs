@@ -100,6 +100,17 @@ pub(crate) async fn sequences(d: &dyn Deployment) {
     assert_eq!(rec["response"]["result"], json!({"x": 3, "b": 2}));
     check_chain(&api, &rec, true).await;
 
+    // Blocking past its wait: 202 with the id, and the chain goes on to its record.
+    let nap = format!("{p}-nap");
+    let naps = format!("{p}-naps");
+    api.create_wasm(&nap, "sleep", json!({"parameters": [{"key": "ms", "value": 400}]})).await;
+    assert_eq!(put_sequence(&api, &naps, &qualified(&[&nap, &nap]), false).await.status.as_u16(), 200);
+    let r = api.invoke(&naps, "blocking=true&timeout=100", &json!({})).await;
+    assert_eq!(r.status.as_u16(), 202, "{:?}", r.body);
+    let late = record(&api, text(&r.body["activationId"])).await;
+    assert_eq!(late["response"]["result"], json!({"slept": 400}));
+    assert_eq!(check_chain(&api, &late, true).await.len(), 2);
+
     // The first error stops the chain and is its response.
     let broken = format!("{p}-broken");
     assert_eq!(put_sequence(&api, &broken, &qualified(&[&a, &fail, &b]), false).await.status.as_u16(), 200);
@@ -228,6 +239,14 @@ pub(crate) async fn compositions(d: &dyn Deployment) {
         json!({"error": format!("Failed to resolve action with name '{ns}/{p}-nothing' during composition.")})
     );
     assert_eq!(steps(&r.body).len(), 2, "{:?}", r.body);
+
+    // OpenWhisk's limit: the 51st component is not run, the conductor is told instead.
+    let long = format!("{p}-long");
+    api.create_wasm(&long, "conductor", conductor(vec![format!("/_/{a}"); 51])).await;
+    let r = api.invoke(&long, "blocking=true", &json!({})).await;
+    assert_eq!(r.status.as_u16(), 502, "{:?}", r.body);
+    assert_eq!(r.body["response"]["result"], json!({"error": "Too many actions in the composition."}));
+    assert_eq!(steps(&r.body).len(), 50 + 51, "50 components and 51 conductor activations: {:?}", r.body);
 
     // A composition as a sequence component.
     let mixed = format!("{p}-mixed");
