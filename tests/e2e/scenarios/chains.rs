@@ -246,7 +246,7 @@ pub(crate) async fn compositions(d: &dyn Deployment) {
     let r = api.invoke(&long, "blocking=true", &json!({})).await;
     assert_eq!(r.status.as_u16(), 502, "{:?}", r.body);
     assert_eq!(r.body["response"]["result"], json!({"error": "Too many actions in the composition."}));
-    assert_eq!(steps(&r.body).len(), 50 + 51, "50 components and 51 conductor activations: {:?}", r.body);
+    assert_eq!(steps(&r.body).len(), 50 + 52, "50 components and 52 conductor activations: {:?}", r.body);
 
     // A composition as a sequence component.
     let mixed = format!("{p}-mixed");
