@@ -65,7 +65,8 @@ async function assertPrimary (primary, name, names) {
   return derived
 }
 
-test('tripleAndIncrement: a conductor runs triple then increment (docs/conductors.md)', { skip: NEEDS_DOCKER }, async t => {
+/** Deploys upstream's triple, increment and tripleAndIncrement (the conductor); their names and the conductor as created. */
+async function deployTripleAndIncrement (t) {
   const actions = cleanup(t, ow)
   const triple = actions.action(unique('triple'))
   const increment = actions.action(unique('increment'))
@@ -73,6 +74,11 @@ test('tripleAndIncrement: a conductor runs triple then increment (docs/conductor
   await ow.actions.create({ name: triple, action: TRIPLE })
   await ow.actions.create({ name: increment, action: INCREMENT })
   const doc = await ow.actions.create({ name: conductor, action: tripleAndIncrement(triple, increment), annotations: { conductor: true } })
+  return { triple, increment, conductor, doc }
+}
+
+test('tripleAndIncrement: a conductor runs triple then increment (docs/conductors.md)', { skip: NEEDS_DOCKER }, async t => {
+  const { triple, increment, conductor, doc } = await deployTripleAndIncrement(t)
   assert.equal(annotation(doc, 'conductor'), true)
   assert.match(doc.exec.kind, /^nodejs:\d+$/, 'a conductor is an ordinary action')
 
@@ -91,13 +97,7 @@ test('tripleAndIncrement: a conductor runs triple then increment (docs/conductor
 })
 
 test('a non-blocking invoke of a conductor returns the primary activation id', { skip: NEEDS_DOCKER }, async t => {
-  const actions = cleanup(t, ow)
-  const triple = actions.action(unique('triple'))
-  const increment = actions.action(unique('increment'))
-  const conductor = actions.action(unique('tripleAndIncrement'))
-  await ow.actions.create({ name: triple, action: TRIPLE })
-  await ow.actions.create({ name: increment, action: INCREMENT })
-  await ow.actions.create({ name: conductor, action: tripleAndIncrement(triple, increment), annotations: { conductor: true } })
+  const { triple, increment, conductor } = await deployTripleAndIncrement(t)
   const { activationId } = await ow.actions.invoke({ name: conductor, params: { value: 0 } })
   assert.match(activationId, ACTIVATION_ID)
   const primary = await record(activationId)
