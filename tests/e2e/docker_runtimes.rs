@@ -3,7 +3,7 @@
 //! cold, prewarmed and warm, with the record annotations that tell them apart.
 
 use base64::Engine as _;
-use gust_tests::{Gust, annotation, blackbox_image, native_hello, zip_b64};
+use gust_tests::{Gust, annotation, blackbox_image, docker, native_hello, zip_b64};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -28,7 +28,23 @@ async fn node_and_python_start_from_stem_cells_then_run_warm() {
     let g = Gust::start_docker(&[]).await;
     // The manifest keeps two Node.js and one Python stem cell.
     g.await_containers("three stem cells", |n| stem_cells(n) == 3).await;
-    // Created is not yet started: give them a moment to be ready.
+    // Created is not yet started: a stem cell is offered once Docker has started it (on a
+    // loaded machine, seconds after it is created). Wait for all three to run, then give the
+    // pool a moment to hear so.
+    let running = format!("label=gust.invoker={}", g.instance());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let names: Vec<String> =
+            docker(&["ps", "--filter", &running, "--filter", "status=running", "--format", "{{.Names}}"])
+                .lines()
+                .map(str::to_owned)
+                .collect();
+        if stem_cells(&names) == 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the stem cells never ran: {names:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     g.api.create("node", json!({"kind": "nodejs:default", "code": NODE_HELLO}), json!({})).await;
     g.api.create("py", json!({"kind": "python:3.11", "code": PY_HELLO}), json!({})).await;
