@@ -7,6 +7,7 @@ use crate::stats::Summary;
 
 mod distributed;
 mod docker;
+mod sequences;
 mod standalone;
 
 pub(crate) use docker::Breakdown;
@@ -175,6 +176,18 @@ pub(crate) enum Path {
     DistWasm,
     /// (l) the warm Node.js echo, distributed the same way.
     DistDocker,
+    /// (m) a single echo invoke on the fused-sequences server: the sequences' baseline.
+    SeqSingle,
+    /// (m) a sequence of `components` echo actions, fused onto one invoker.
+    SeqFused {
+        /// Echo components in the sequence.
+        components: usize,
+    },
+    /// (m) the same sequence driven by the controller (`--fused-sequences false`).
+    SeqDriven {
+        /// Echo components in the sequence.
+        components: usize,
+    },
 }
 
 impl Path {
@@ -194,6 +207,17 @@ impl Path {
             Path::NativeRun => "j-run",
             Path::DistWasm => "k",
             Path::DistDocker => "l",
+            Path::SeqSingle => "m-single",
+            Path::SeqFused { .. } => "m-fused",
+            Path::SeqDriven { .. } => "m-driven",
+        }
+    }
+
+    /// Actions one call runs: a sequence's components, 1 for anything else.
+    pub(crate) fn components(self) -> usize {
+        match self {
+            Path::SeqFused { components } | Path::SeqDriven { components } => components,
+            _ => 1,
         }
     }
 
@@ -341,6 +365,7 @@ impl Report {
                     "scenario": c.path.key(),
                     "label": c.label,
                     "actions": c.actions,
+                    "components": c.path.components(),
                     "concurrency": c.concurrency,
                     "calls": s.calls,
                     "errors": s.errors,
