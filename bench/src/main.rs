@@ -337,7 +337,9 @@ async fn main() -> anyhow::Result<()> {
         println!("{section}");
     }
     if let Some(section) = report.sequences_section() {
-        println!("Sequences of echo components on gust standalone (components/s = invokes/s x components; x = how many times the single echo):");
+        println!(
+            "Sequences of echo components on gust standalone (components/s = invokes/s x components; x = how many times the single echo):"
+        );
         println!("{section}");
     }
     if let Some(section) = report.breakdown_section() {

@@ -56,13 +56,7 @@ impl Shape {
 
 /// (m): the fused server (single echo and the sequences), then the driven one. A server that
 /// fails is noted and the other still runs.
-pub(crate) async fn scenarios(
-    report: &mut Report,
-    bin: &Path,
-    wasm: &[u8],
-    concurrencies: &[usize],
-    window: Window,
-) {
+pub(crate) async fn scenarios(report: &mut Report, bin: &Path, wasm: &[u8], concurrencies: &[usize], window: Window) {
     for shape in [Shape::Fused, Shape::Driven] {
         if let Err(e) = on_server(report, bin, wasm, concurrencies, window, shape).await {
             eprintln!("[m] {e:#}");

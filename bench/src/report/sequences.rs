@@ -18,15 +18,18 @@ impl Report {
     /// targets; `None` without any (m) cell.
     pub(crate) fn sequences_section(&self) -> Option<String> {
         let ours = |p: Path| matches!(p, Path::SeqSingle | Path::SeqFused { .. } | Path::SeqDriven { .. });
-        let mut concurrencies: Vec<usize> =
-            self.cells.iter().filter(|c| ours(c.path)).map(|c| c.concurrency).collect();
+        let mut concurrencies: Vec<usize> = self.cells.iter().filter(|c| ours(c.path)).map(|c| c.concurrency).collect();
         if concurrencies.is_empty() {
             return None;
         }
         concurrencies.sort_unstable();
         concurrencies.dedup();
-        let mut lengths: Vec<usize> =
-            self.cells.iter().filter(|c| ours(c.path) && c.path != Path::SeqSingle).map(|c| c.path.components()).collect();
+        let mut lengths: Vec<usize> = self
+            .cells
+            .iter()
+            .filter(|c| ours(c.path) && c.path != Path::SeqSingle)
+            .map(|c| c.path.components())
+            .collect();
         lengths.sort_unstable();
         lengths.dedup();
 
@@ -47,7 +50,7 @@ impl Report {
             paths.extend(lengths.iter().map(|&components| Path::SeqDriven { components }));
             for path in paths {
                 let Some(s) = self.find(path, n, 1) else { continue };
-                let baseline = path != Path::SeqSingle;
+                let vs_single = path != Path::SeqSingle;
                 rows.push(vec![
                     describe(path),
                     n.to_string(),
@@ -55,8 +58,12 @@ impl Report {
                     s.p99_us.map_or_else(dash, |v| group(v as f64)),
                     group(s.throughput),
                     group(components_rate(path, s)),
-                    if baseline { times(p50(Some(s)), p50(single)) } else { dash() },
-                    if baseline { times(Some(components_rate(path, s)), single.map(|s| s.throughput)) } else { dash() },
+                    if vs_single { times(p50(Some(s)), p50(single)) } else { dash() },
+                    if vs_single {
+                        times(Some(components_rate(path, s)), single.map(|s| s.throughput))
+                    } else {
+                        dash()
+                    },
                 ]);
             }
         }
