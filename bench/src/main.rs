@@ -320,8 +320,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     println!("{}", report.table());
-    println!("Ratios (x = how many times larger):");
-    println!("{}", report.ratios(&concurrencies, args.actions));
+    if let Some(ratios) = report.ratios(&concurrencies, args.actions) {
+        println!("Ratios (x = how many times larger):");
+        println!("{ratios}");
+    }
     if let Some(section) = report.standalone_section() {
         println!("Wasm fast path through gust standalone:");
         println!("{section}");

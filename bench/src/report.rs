@@ -297,8 +297,13 @@ impl Report {
         render(&rows, &[false, true, true, true, true, true, true, true])
     }
 
-    /// Ratios between the paths at each concurrency, and many actions against one.
-    pub(crate) fn ratios(&self, concurrencies: &[usize], many: usize) -> String {
+    /// Ratios between the paths at each concurrency, and many actions against one; `None`
+    /// without any cell of (a)-(e).
+    pub(crate) fn ratios(&self, concurrencies: &[usize], many: usize) -> Option<String> {
+        let wasm_path = [Path::Floor, Path::Gust, Path::WasmtimeRun, Path::GustMany, Path::FloorMany, Path::Ping];
+        if !self.cells.iter().any(|c| wasm_path.contains(&c.path)) {
+            return None;
+        }
         let mut rows = vec![row(&[
             "conc",
             "p50 gust/floor (b/a)",
@@ -351,7 +356,7 @@ impl Report {
                 group(one.summary.throughput),
             );
         }
-        out
+        Some(out)
     }
 
     /// The raw figures for `--json`.
@@ -490,6 +495,36 @@ mod tests {
         assert_eq!(times(Some(30.0), Some(2.0)), "15.0x");
         assert_eq!(times(Some(3.0), Some(2.0)), "1.50x");
         assert_eq!(times(None, Some(2.0)), "-");
+    }
+
+    #[test]
+    fn no_ratios_table_without_the_wasm_path_rows() {
+        let mut r = Report::new(2);
+        let summary = Summary {
+            calls: 1,
+            errors: 0,
+            seconds: 1.0,
+            p50_us: Some(100),
+            p90_us: Some(100),
+            p99_us: Some(100),
+            max_us: Some(100),
+            mean_us: Some(100.0),
+            throughput: 1_000.0,
+            first_error: None,
+        };
+        let cell = |path| Cell {
+            path,
+            label: String::new(),
+            actions: 1,
+            concurrency: 1,
+            summary: summary.clone(),
+            other_cpu: None,
+        };
+        r.cells.push(cell(Path::SeqSingle));
+        assert!(r.ratios(&[1], 100).is_none());
+        r.cells.push(cell(Path::Gust));
+        let text = r.ratios(&[1], 100).unwrap();
+        assert!(text.lines().nth(2).is_some_and(|l| l.trim_start().starts_with('1')), "{text}");
     }
 
     #[test]

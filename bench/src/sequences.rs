@@ -80,16 +80,23 @@ async fn on_server(
         ["--docker", "off", "--fused-sequences", shape.flag()].iter().map(|s| (*s).to_owned()).collect();
     let server = Server::start(bin, &flags).await?;
     report.probe = CpuProbe::with_pids(server.pids());
-    let result = drive(report, &server, wasm, concurrencies, window, shape).await;
+    let mut expected = 0;
+    let result = drive(report, &server, wasm, concurrencies, window, shape, &mut expected).await;
     report.probe = CpuProbe::default();
     if result.is_err() {
         eprintln!("[m] server log (last lines):\n{}", server.log_tail());
     }
     eprintln!("[m] stopping the {} server", shape.name());
     let persisted = server.stop().await?;
+    let verdict = match persisted.records {
+        Some(n) if n == expected => String::from("as many as those invokes store"),
+        Some(n) => format!("MISMATCH: those invokes store {expected}, {n} found"),
+        None => String::from("count unknown"),
+    };
     report.notes.push(format!(
-        "(m) the {} server persisted {} activation records for {} successful blocking invokes (warm-up \
-         included; a sequence of n components stores n + 1 records); its SQLite files ended at {:.1} MiB.",
+        "(m) the {} server persisted {} activation records for {} successful blocking invokes, warm-up \
+         included (a sequence of n components stores n + 1 records): {verdict}; its SQLite files ended at \
+         {:.1} MiB.",
         shape.name(),
         persisted.records.map_or_else(|| "an unknown number of".into(), |n| n.to_string()),
         persisted.invokes,
@@ -99,7 +106,8 @@ async fn on_server(
 }
 
 /// Deploys echo and the sequences, checks one invoke of each, then measures per concurrency:
-/// the single echo (fused server only) and each sequence, back to back.
+/// the single echo (fused server only) and each sequence, back to back. Adds to `records` the
+/// activation records the successful invokes store.
 async fn drive(
     report: &mut Report,
     server: &Server,
@@ -107,6 +115,7 @@ async fn drive(
     concurrencies: &[usize],
     window: Window,
     shape: Shape,
+    records: &mut u64,
 ) -> anyhow::Result<()> {
     let params = json!({ "hello": "world" });
     server.deploy(ECHO, wasm).await?;
@@ -120,20 +129,31 @@ async fn drive(
         for c in &mut check {
             c.call().await.with_context(|| format!("the first invoke of the sequence {name}"))?;
         }
+        *records += stored(n);
         sequences.push((n, name));
     }
     for &conc in concurrencies {
         if shape == Shape::Fused {
             let c = callers(server, ECHO, conc, &params).await?;
+            let before = server.invokes();
             measure(report, Scenario::SeqSingle, "(m) single echo", 1, c, window).await;
+            *records += server.invokes() - before;
         }
         for (n, name) in &sequences {
             let c = callers(server, name, conc, &params).await?;
             let label = format!("(m) {} sequence of {n} echos", shape.name());
+            let before = server.invokes();
             measure(report, shape.path(*n), &label, 1, c, window).await;
+            *records += (server.invokes() - before) * stored(*n);
         }
     }
     Ok(())
+}
+
+/// Activation records one successful invoke of a sequence of `components` stores: one per
+/// component and the sequence's own.
+fn stored(components: usize) -> u64 {
+    components as u64 + 1
 }
 
 /// `n` workers invoking `action` blocking, each on its own connection.
