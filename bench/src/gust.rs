@@ -112,6 +112,11 @@ impl Server {
         }
     }
 
+    /// Successful blocking invokes made through it so far (every caller's, warm-up included).
+    pub(crate) fn invokes(&self) -> u64 {
+        self.invokes.load(Ordering::Relaxed)
+    }
+
     /// The ids of its processes.
     pub(crate) fn pids(&self) -> Vec<u32> {
         self.procs.iter().filter_map(Child::id).collect()

@@ -3,7 +3,8 @@
 //! (d) Gust with requests spread over many actions, (e) the HTTP floor (`GET /ping`), and the
 //! Docker path: (f) cold start, (g) prewarmed start, (h) warm, (i) `docker run --rm` per call,
 //! (j) the SDK's echo built natively; and distributed on Kafka, CouchDB and Consul: (k) the Wasm
-//! echo, (l) the warm Node.js echo. Reports p50/p99 latency and throughput at fixed
+//! echo, (l) the warm Node.js echo; and (m) sequences of echo components, fused and driven,
+//! against a single echo invoke. Reports p50/p99 latency and throughput at fixed
 //! concurrencies, and the ratios between the paths. It reports; it never fails on a time.
 
 mod cluster;
@@ -19,6 +20,7 @@ mod measure;
 mod notes;
 mod process_caller;
 mod report;
+mod sequences;
 mod stats;
 mod stem_cells;
 mod tempdir;
@@ -69,7 +71,7 @@ struct Args {
     #[arg(long)]
     wasmtime: Option<PathBuf>,
     /// Scenarios to run.
-    #[arg(long, value_delimiter = ',', default_value = "a,b,c,d,e,f,g,h,i,j,k,l")]
+    #[arg(long, value_delimiter = ',', default_value = "a,b,c,d,e,f,g,h,i,j,k,l,m")]
     only: Vec<Only>,
     /// Calls in flight per cell.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 8, 64])]
@@ -83,6 +85,9 @@ struct Args {
     /// Concurrencies of the warm Node.js cells (h): one container per call in flight.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 8])]
     docker_concurrency: Vec<usize>,
+    /// Concurrencies of the sequence cells (m); the targets are judged at 1 and 64.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 64])]
+    sequence_concurrency: Vec<usize>,
     /// The SDK's echo built natively for (j) [default: target/release/examples/echo].
     #[arg(long)]
     native_echo: Option<PathBuf>,
@@ -118,6 +123,8 @@ enum Only {
     K,
     /// Distributed: the warm Node.js echo.
     L,
+    /// Sequences of 3 and 10 echo components, fused and driven, against a single echo.
+    M,
 }
 
 /// The measured windows of this run.
@@ -200,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
     }
     print!("{}", machine.header());
     println!(
-        "windows:   {} s warm-up + {} s measured per cell for (a)(b)(d)(e)(h)(j); {} s + {} s for (c){}",
+        "windows:   {} s warm-up + {} s measured per cell for (a)(b)(d)(e)(h)(j)(k)(l)(m); {} s + {} s for (c){}",
         windows.main.warmup.as_secs_f64(),
         windows.main.measure.as_secs_f64(),
         windows.cli.warmup.as_secs_f64(),
@@ -307,9 +314,16 @@ async fn main() -> anyhow::Result<()> {
         distributed::scenarios(&dist, &mut report, &gust_bin).await;
     }
 
+    if run(Only::M) {
+        let sequence_concurrencies = usable(&args.sequence_concurrency);
+        sequences::scenarios(&mut report, &gust_bin, &wasm, &sequence_concurrencies, windows.main).await;
+    }
+
     println!("{}", report.table());
-    println!("Ratios (x = how many times larger):");
-    println!("{}", report.ratios(&concurrencies, args.actions));
+    if let Some(ratios) = report.ratios(&concurrencies, args.actions) {
+        println!("Ratios (x = how many times larger):");
+        println!("{ratios}");
+    }
     if let Some(section) = report.standalone_section() {
         println!("Wasm fast path through gust standalone:");
         println!("{section}");
@@ -321,6 +335,12 @@ async fn main() -> anyhow::Result<()> {
     if let Some(section) = report.distributed_section() {
         println!(
             "Distributed (1 controller + 1 invoker on Kafka, CouchDB, Consul) vs standalone (x = distributed / standalone):"
+        );
+        println!("{section}");
+    }
+    if let Some(section) = report.sequences_section() {
+        println!(
+            "Sequences of echo components on gust standalone (components/s = invokes/s x components; x = how many times the single echo):"
         );
         println!("{section}");
     }
@@ -344,6 +364,8 @@ async fn main() -> anyhow::Result<()> {
             "actions": args.actions,
             "docker_samples": plan.samples,
             "docker_concurrency": plan.concurrencies,
+            "sequence_concurrency": usable(&args.sequence_concurrency),
+            "sequence_lengths": sequences::LENGTHS,
             "params": params,
         });
         let text = serde_json::to_string_pretty(&report.json(&machine, settings))?;

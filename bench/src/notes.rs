@@ -75,6 +75,20 @@ pub(crate) fn notes(report: &Report, concurrencies: &[usize]) -> Vec<String> {
              databases are dropped at the end.",
         ));
     }
+    if ran(Scenario::SeqSingle)
+        || report.cells.iter().any(|c| matches!(c.path, Scenario::SeqFused { .. } | Scenario::SeqDriven { .. }))
+    {
+        out.push(String::from(
+            "(m) blocking result=true invokes, as in (b), of sequences whose components are all the echo action \
+             (`exec.kind: sequence`, components [\"/_/echo\", ...]): each component's result is the next one's \
+             input, and the answer is the last one's. 'fused' is `gust standalone --docker off` (every component is \
+             Wasm, so the whole sequence goes to one invoker as one message and runs there with no bus hop); \
+             'driven' is a second server with `--fused-sequences false` (the controller publishes each component \
+             on the bus and waits for its completion). 'single echo' is one echo invoke on the fused server, \
+             measured back to back with its sequences at each concurrency. Every sequence stores its own record \
+             and one per component.",
+        ));
+    }
     if let Some(&n) = concurrencies.iter().max() {
         out.push(format!(
             "Closed loop: at concurrency {n} latency includes queueing (p50 ≈ {n} / throughput once the CPUs are busy)."

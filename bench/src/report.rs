@@ -7,6 +7,7 @@ use crate::stats::Summary;
 
 mod distributed;
 mod docker;
+mod sequences;
 mod standalone;
 
 pub(crate) use docker::Breakdown;
@@ -175,6 +176,18 @@ pub(crate) enum Path {
     DistWasm,
     /// (l) the warm Node.js echo, distributed the same way.
     DistDocker,
+    /// (m) a single echo invoke on the fused-sequences server: the sequences' baseline.
+    SeqSingle,
+    /// (m) a sequence of `components` echo actions, fused onto one invoker.
+    SeqFused {
+        /// Echo components in the sequence.
+        components: usize,
+    },
+    /// (m) the same sequence driven by the controller (`--fused-sequences false`).
+    SeqDriven {
+        /// Echo components in the sequence.
+        components: usize,
+    },
 }
 
 impl Path {
@@ -194,6 +207,17 @@ impl Path {
             Path::NativeRun => "j-run",
             Path::DistWasm => "k",
             Path::DistDocker => "l",
+            Path::SeqSingle => "m-single",
+            Path::SeqFused { .. } => "m-fused",
+            Path::SeqDriven { .. } => "m-driven",
+        }
+    }
+
+    /// Actions one call runs: a sequence's components, 1 for anything else.
+    pub(crate) fn components(self) -> usize {
+        match self {
+            Path::SeqFused { components } | Path::SeqDriven { components } => components,
+            _ => 1,
         }
     }
 
@@ -273,8 +297,13 @@ impl Report {
         render(&rows, &[false, true, true, true, true, true, true, true])
     }
 
-    /// Ratios between the paths at each concurrency, and many actions against one.
-    pub(crate) fn ratios(&self, concurrencies: &[usize], many: usize) -> String {
+    /// Ratios between the paths at each concurrency, and many actions against one; `None`
+    /// without any cell of (a)-(e).
+    pub(crate) fn ratios(&self, concurrencies: &[usize], many: usize) -> Option<String> {
+        let wasm_path = [Path::Floor, Path::Gust, Path::WasmtimeRun, Path::GustMany, Path::FloorMany, Path::Ping];
+        if !self.cells.iter().any(|c| wasm_path.contains(&c.path)) {
+            return None;
+        }
         let mut rows = vec![row(&[
             "conc",
             "p50 gust/floor (b/a)",
@@ -327,7 +356,7 @@ impl Report {
                 group(one.summary.throughput),
             );
         }
-        out
+        Some(out)
     }
 
     /// The raw figures for `--json`.
@@ -341,6 +370,7 @@ impl Report {
                     "scenario": c.path.key(),
                     "label": c.label,
                     "actions": c.actions,
+                    "components": c.path.components(),
                     "concurrency": c.concurrency,
                     "calls": s.calls,
                     "errors": s.errors,
@@ -465,6 +495,36 @@ mod tests {
         assert_eq!(times(Some(30.0), Some(2.0)), "15.0x");
         assert_eq!(times(Some(3.0), Some(2.0)), "1.50x");
         assert_eq!(times(None, Some(2.0)), "-");
+    }
+
+    #[test]
+    fn no_ratios_table_without_the_wasm_path_rows() {
+        let mut r = Report::new(2);
+        let summary = Summary {
+            calls: 1,
+            errors: 0,
+            seconds: 1.0,
+            p50_us: Some(100),
+            p90_us: Some(100),
+            p99_us: Some(100),
+            max_us: Some(100),
+            mean_us: Some(100.0),
+            throughput: 1_000.0,
+            first_error: None,
+        };
+        let cell = |path| Cell {
+            path,
+            label: String::new(),
+            actions: 1,
+            concurrency: 1,
+            summary: summary.clone(),
+            other_cpu: None,
+        };
+        r.cells.push(cell(Path::SeqSingle));
+        assert!(r.ratios(&[1], 100).is_none());
+        r.cells.push(cell(Path::Gust));
+        let text = r.ratios(&[1], 100).unwrap();
+        assert!(text.lines().nth(2).is_some_and(|l| l.trim_start().starts_with('1')), "{text}");
     }
 
     #[test]
