@@ -150,7 +150,9 @@ impl AppState {
 
         let resolved = st.resolved.invocable(st.services.entities.as_ref(), caller, &inv.action).await?;
         let action = &resolved.action;
-        if action.meta.annotations.is_true("final")
+        // A chain's step passes the previous result on: `final` guards only what a caller sends.
+        if inv.step.is_none()
+            && action.meta.annotations.is_true("final")
             && let Some(Value::Object(a)) = &inv.args
             && a.keys().any(|k| resolved.parameters.get(k).is_some_and(|v| !v.is_null()))
         {
