@@ -481,6 +481,24 @@ fn render(rows: &[Vec<String>], right: &[bool]) -> String {
     out
 }
 
+/// A one-call cell whose every latency is `p50_us`, for the report sections' tests.
+#[cfg(test)]
+pub(crate) fn test_cell(path: Path, concurrency: usize, p50_us: u64, throughput: f64) -> Cell {
+    let summary = Summary {
+        calls: 1,
+        errors: 0,
+        seconds: 1.0,
+        p50_us: Some(p50_us),
+        p90_us: Some(p50_us),
+        p99_us: Some(p50_us),
+        max_us: Some(p50_us),
+        mean_us: Some(p50_us as f64),
+        throughput,
+        first_error: None,
+    };
+    Cell { path, label: String::new(), actions: 1, concurrency, summary, other_cpu: None }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,24 +117,8 @@ fn components_rate(path: Path, s: &Summary) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Cell;
+    use super::super::test_cell as cell;
     use super::*;
-
-    fn cell(path: Path, concurrency: usize, p50_us: u64, throughput: f64) -> Cell {
-        let summary = Summary {
-            calls: 1,
-            errors: 0,
-            seconds: 1.0,
-            p50_us: Some(p50_us),
-            p90_us: Some(p50_us),
-            p99_us: Some(p50_us),
-            max_us: Some(p50_us),
-            mean_us: Some(p50_us as f64),
-            throughput,
-            first_error: None,
-        };
-        Cell { path, label: String::new(), actions: 1, concurrency, summary, other_cpu: None }
-    }
 
     #[test]
     fn rows_count_components_and_the_targets_are_judged() {
