@@ -135,6 +135,20 @@ pub struct ActivationQuery {
 /// A record write in flight: it resolves once the record is durable.
 pub type Durable = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'static>>;
 
+/// Waits until `record` is durable, starting from the write `first` and storing it again while
+/// that fails (with a pause that doubles up to 5 s): whoever commits a bus message only after
+/// its record is stored must never give up, or an accepted activation would be lost.
+pub async fn persist(store: &dyn ActivationStore, record: &Arc<Activation>, first: Durable) {
+    let mut attempt = first;
+    let mut backoff = std::time::Duration::from_millis(20);
+    while let Err(e) = attempt.await {
+        tracing::warn!(error = %e, "Storing the activation record failed; retrying.");
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
+        attempt = store.store(record.clone());
+    }
+}
+
 /// Activation records. Writes are idempotent on the activation id: a record written twice
 /// (a redelivered activation) is kept once.
 #[async_trait]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gust_core::activation::{Activation, ActivationResponse, ActivationStatus};
 use gust_core::bus::{BusConsumer, BusError, Delivery, MessageBus};
@@ -280,22 +280,9 @@ impl Invoker {
         Ok(Prepared { action: action.without_code(), runnable })
     }
 
-    /// Waits until the record is durable, storing it again while that fails: a message is
-    /// committed only after its record is stored, so giving up would lose an accepted activation.
+    /// Waits until the record is durable ([`gust_core::store::persist`]).
     async fn persist(&self, record: &Arc<Activation>, first: Durable) {
-        let mut attempt = first;
-        let mut backoff = Duration::from_millis(20);
-        loop {
-            match attempt.await {
-                Ok(()) => return,
-                Err(e) => {
-                    tracing::warn!(error = %e, "Storing the activation record failed; retrying.");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                    attempt = self.services.activations.store(record.clone());
-                }
-            }
-        }
+        gust_core::store::persist(self.services.activations.as_ref(), record, first).await;
     }
 
     async fn acknowledge(&self, msg: &ActivationMessage, record: Arc<Activation>) {

@@ -118,13 +118,8 @@ impl AppState {
     /// committed only after its record is stored.
     pub(crate) async fn store_chain_record(&self, record: Activation) -> Arc<Activation> {
         let record = Arc::new(record);
-        let store = &self.0.services.activations;
-        let mut backoff = Duration::from_millis(20);
-        while let Err(e) = store.store(record.clone()).await {
-            tracing::warn!(error = %e, "Storing the chain's record failed; retrying.");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        }
+        let store = self.0.services.activations.as_ref();
+        gust_core::store::persist(store, &record, store.store(record.clone())).await;
         record
     }
 
